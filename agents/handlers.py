@@ -1,0 +1,261 @@
+"""Stage handlers: everything an agent does per message, minus Faust. Unit-testable with dicts and lists.
+
+Tables are plain mappings (`get`, `__setitem__`) from entity id bytes to state bytes; outputs go through
+an `Emitter`. Each handler writes its entity's table at most once per message.
+"""
+
+from __future__ import annotations
+
+import base64
+import time
+from collections import Counter
+from collections.abc import Callable, MutableMapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+import structlog
+
+from agents import envelope
+from agents.emit import Emitter
+from app.topics import TopicNames
+from risk.decision import build_outputs, iso
+from risk.facts import TxFacts, facts_from
+from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
+from risk.features.common import StageConfig
+from risk.features.entities import CounterpartyStage, DeviceStage, LocationStage
+from risk.features.labels import apply_label
+from risk.features.stage import EntityStage, Status, run_stage
+from risk.features.transaction import tx_features
+from risk.validation import Accepted, Rejection, TimeBounds, validate
+from schemas import AccountEvent, Label, Transaction
+from tables.codec import decode, encode
+
+log = structlog.get_logger(__name__)
+
+Table = MutableMapping[bytes, bytes]
+NO_ENTITY = "~"  # key prefix for messages without the stage's entity (spread by transaction id)
+
+
+@dataclass
+class Counters:
+    """Operational counts, logged periodically and served on the worker's /metrics page."""
+
+    counts: Counter[str] = field(default_factory=Counter)
+
+    def add(self, name: str, n: int = 1) -> None:
+        self.counts[name] += n
+
+
+@dataclass(frozen=True)
+class Source:
+    topic: str
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+
+    @property
+    def tag(self) -> str:
+        return f"{self.topic}:{self.partition}:{self.offset}"
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_bytes: int
+    bounds: TimeBounds
+    utc_offset_minutes: int
+    stage: StageConfig
+
+
+class DeadLetters:
+    def __init__(self, emitter: Emitter, topic: str, counters: Counters, clock: Callable[[], float]) -> None:
+        self._emitter, self._topic, self._counters, self._clock = emitter, topic, counters, clock
+
+    async def send(self, source: Source, rejection: Rejection) -> None:
+        record = {
+            "source_topic": source.topic,
+            "partition": source.partition,
+            "offset": source.offset,
+            "key_b64": None if source.key is None else base64.b64encode(source.key).decode(),
+            "value_b64": base64.b64encode(source.value or b"").decode(),
+            "error": {"code": rejection.code, "message": rejection.message, "fields": rejection.fields},
+            "errors": rejection.errors,
+            "received_at": iso(int(self._clock() * 1000)),
+        }
+        self._counters.add(f"dead_letter.{rejection.code}")
+        log.warning("dead_letter", code=rejection.code, topic=source.topic, partition=source.partition,
+                    offset=source.offset, reason=rejection.message[:200])
+        await self._emitter.send(self._topic, source.key or b"", orjson.dumps(record))
+
+
+def _stage_key(stage: EntityStage, facts: TxFacts) -> bytes:
+    entity = stage.key(facts)
+    return (entity if entity is not None else f"{NO_ENTITY}{facts.transaction_id}").encode()
+
+
+class AccountHandler:
+    """First stage: validate, dead-letter bad input, drop duplicate ids, keep account state, route on."""
+
+    def __init__(self, table: Table, emitter: Emitter, topics: TopicNames, limits: Limits, counters: Counters,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._table, self._emitter, self._topics, self._limits = table, emitter, topics, limits
+        self._counters, self._clock = counters, clock
+        self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
+        self._stage = AccountStage()
+        self._next = DeviceStage()
+
+    async def on_transaction(self, source: Source) -> None:
+        result = validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
+                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
+        if isinstance(result, Rejection):
+            await self._dead.send(source, result)
+            return
+        self._counters.add("transactions.valid")
+        facts = facts_from(result.message)
+        await self._process(facts, source.tag, source.key, int(self._clock() * 1000), source)
+
+    async def on_event(self, source: Source) -> None:
+        result = validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
+                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
+        if isinstance(result, Rejection):
+            await self._dead.send(source, result)
+            return
+        event = result.message
+        geo = event.geo
+        facts = AccountEventFacts(event.event_id, int(event.event_time.timestamp() * 1000), event.account_id,
+                                  event.kind.value, geo.lat if geo else None, geo.lon if geo else None)
+        if source.key != event.account_id.encode():
+            await self._emitter.send(self._topics.rekey, event.account_id.encode(),
+                                     envelope.event_envelope(facts.__dict__, source.tag))
+            return
+        self._apply_event(facts)
+
+    async def on_rekeyed(self, source: Source) -> None:
+        """Inputs whose producer keyed them by something else arrive here keyed by account id."""
+        env = envelope.decode(source.value or b"{}")
+        if env["k"] == "event":
+            self._apply_event(AccountEventFacts(**env["ev"]))
+        else:
+            await self._process(TxFacts.from_dict(env["tx"]), env["tag"], source.key, env["in"], None)
+
+    def _apply_event(self, facts: AccountEventFacts) -> None:
+        key = facts.account_id.encode()
+        state = apply_account_event(decode(self._table.get(key)), facts, self._limits.stage)
+        self._counters.add("account_events.applied" if state is not None else "account_events.duplicate")
+        if state is not None:
+            self._table[key] = encode(state)
+
+    async def _process(self, facts: TxFacts, tag: str, key: bytes | None, ingest_ms: int,
+                       original: Source | None) -> None:
+        account_key = facts.account_id.encode()
+        if key != account_key:
+            # State must live on the account's partition: one extra hop, then processed as usual.
+            self._counters.add("transactions.rekeyed")
+            await self._emitter.send(self._topics.rekey, account_key, envelope.tx_envelope(
+                facts.to_dict(), {}, {}, tag, False, ingest_ms))
+            return
+        outcome = run_stage(self._stage, decode(self._table.get(account_key)), facts, tag, self._limits.stage,
+                            drop_duplicates=True)
+        if outcome.status is Status.DUPLICATE:
+            self._counters.add("transactions.duplicate")
+            if original is not None:
+                await self._dead.send(original, Rejection(
+                    "duplicate_transaction_id",
+                    f"transaction {facts.transaction_id} was already decided; this copy is not counted",
+                    ["transaction_id"]))
+            return
+        if outcome.state is not None:
+            self._table[account_key] = encode(outcome.state)
+        self._counters.add(f"stage.account.{outcome.status.value}")
+        features = {**tx_features(facts, self._limits.utc_offset_minutes), **outcome.features}
+        await self._emitter.send(self._topics.device_stage, _stage_key(self._next, facts), envelope.tx_envelope(
+            facts.to_dict(), features, {"account": outcome.elapsed_ms}, tag, outcome.status is Status.LATE,
+            ingest_ms))
+
+
+class EntityHandler:
+    """Device and location stages: update one entity's state, add its features, pass the envelope on."""
+
+    def __init__(self, stage: EntityStage, table: Table, emitter: Emitter, next_topic: str | None,
+                 next_stage: EntityStage | None, limits: Limits, counters: Counters) -> None:
+        self._stage, self._table, self._emitter = stage, table, emitter
+        self._next_topic, self._next_stage, self._limits, self._counters = next_topic, next_stage, limits, counters
+
+    async def on_envelope(self, source: Source) -> None:
+        env = envelope.decode(source.value or b"{}")
+        if env["k"] == "label":
+            self._apply_label(source.key or b"", env)
+            return
+        facts = TxFacts.from_dict(env["tx"])
+        key = self._stage.key(facts)
+        raw_state = self._table.get(key.encode()) if key is not None else None
+        outcome = run_stage(self._stage, decode(raw_state), facts, env["tag"], self._limits.stage)
+        if outcome.state is not None and key is not None:
+            self._table[key.encode()] = encode(outcome.state)
+        self._counters.add(f"stage.{self._stage.name}.{outcome.status.value}")
+        env["f"].update(outcome.features)
+        env["t"][self._stage.name] = outcome.elapsed_ms
+        await self.forward(facts, env)
+
+    async def forward(self, facts: TxFacts, env: envelope.Envelope) -> None:
+        assert self._next_topic is not None and self._next_stage is not None
+        await self._emitter.send(self._next_topic, _stage_key(self._next_stage, facts), orjson.dumps(env))
+
+    def _apply_label(self, key: bytes, env: envelope.Envelope) -> None:
+        state = decode(self._table.get(key)) or self._stage.new_state()
+        apply_label(state, env["tx_id"], env["fraud"], env["confirmed_ms"], self._limits.stage)
+        self._table[key] = encode(state)
+        self._counters.add(f"labels.{self._stage.name}")
+
+
+class DecisionHandler(EntityHandler):
+    """Last stage (counterparty): its features complete the snapshot; score, decide and emit."""
+
+    def __init__(self, table: Table, emitter: Emitter, topics: TopicNames, limits: Limits, counters: Counters,
+                 strategy_source: Callable[[], Any], clock: Callable[[], float] = time.time) -> None:
+        super().__init__(CounterpartyStage(), table, emitter, None, None, limits, counters)
+        self._topics, self._strategy_source, self._clock = topics, strategy_source, clock
+
+    async def forward(self, facts: TxFacts, env: envelope.Envelope) -> None:
+        strategy, responses = self._strategy_source()
+        started = time.perf_counter()
+        assessment = strategy.assess(env["f"], facts)
+        env["t"]["decide"] = round((time.perf_counter() - started) * 1000, 3)
+        outputs = build_outputs(facts, env["f"], assessment, strategy.versions, responses, late=env["late"],
+                                timings_ms=env["t"])
+        account_key = facts.account_id.encode()
+        headers = {"fs-ingest-ms": str(env["in"]).encode(), "fs-source": env["tag"].encode()}
+        await self._emitter.send(self._topics.decisions, account_key, orjson.dumps(outputs.decision), headers)
+        self._counters.add(f"decisions.{assessment.action.value}")
+        if outputs.alert is not None:
+            await self._emitter.send(self._topics.alerts, account_key, orjson.dumps(outputs.alert), headers)
+        for command in outputs.blocks:
+            await self._emitter.send(self._topics.blocks, command["target_id"].encode(), orjson.dumps(command),
+                                     headers)
+
+
+class LabelRouter:
+    """Labels arrive keyed by transaction id; each goes to the stages that own its entities."""
+
+    def __init__(self, emitter: Emitter, topics: TopicNames, limits: Limits, counters: Counters,
+                 clock: Callable[[], float] = time.time) -> None:
+        self._emitter, self._topics, self._limits, self._counters = emitter, topics, limits, counters
+        self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
+        self._clock = clock
+
+    async def on_label(self, source: Source) -> None:
+        result = validate(source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
+                          bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at")
+        if isinstance(result, Rejection):
+            await self._dead.send(source, result)
+            return
+        label: Label = result.message if isinstance(result, Accepted) else None  # type: ignore[assignment]
+        body = envelope.label_envelope(label.transaction_id, label.is_fraud,
+                                       int(label.confirmed_at.timestamp() * 1000))
+        routes = ((self._topics.device_stage, label.device_id), (self._topics.location_stage, label.location_cell),
+                  (self._topics.counterparty_stage, label.counterparty_id))
+        for topic, entity in routes:
+            if entity:
+                await self._emitter.send(topic, entity.encode(), body)
+        self._counters.add("labels.routed")

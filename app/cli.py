@@ -1,0 +1,68 @@
+"""`fraudstream` command line: worker, topics, demo, rules, and the offline tools."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from app.settings import Settings
+
+cli = typer.Typer(help="Real-time fraud detection on Kafka and Faust.", no_args_is_help=True,
+                  pretty_exceptions_show_locals=False)
+topics_cli = typer.Typer(help="Create and inspect the pipeline's topics.", no_args_is_help=True)
+cli.add_typer(topics_cli, name="topics")
+
+Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS",
+                                               help="Kafka bootstrap servers")]
+Prefix = Annotated[str | None, typer.Option("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX",
+                                            help="prefix on every topic (sandboxes)")]
+
+
+def settings_from(**overrides: object) -> Settings:
+    """Flags win over the environment; unset flags leave the environment (or defaults) in charge."""
+    return Settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+@cli.command()
+def worker(
+    bootstrap: Bootstrap = None,
+    topic_prefix: Prefix = None,
+    datadir: Annotated[Path | None, typer.Option(envvar="FRAUDSTREAM_DATADIR",
+                                                 help="RocksDB state dir, one per worker")] = None,
+    web_port: Annotated[int | None, typer.Option(envvar="FRAUDSTREAM_WEB_PORT", help="health/metrics port")] = None,
+) -> None:
+    """Run one stream-processing worker (add processes to scale out, up to the partition count)."""
+    from app.worker import run_worker
+
+    run_worker(settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix, datadir=datadir,
+                             web_port=web_port))
+
+
+@topics_cli.command("create")
+def topics_create(bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
+    """Create every topic the pipeline uses (idempotent)."""
+    from app.topics import ensure_topics
+
+    created = asyncio.run(ensure_topics(settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)))
+    typer.echo(f"created {len(created)} topic(s): {', '.join(created) or '-'}")
+
+
+def _mount_optional() -> None:
+    """Sub-commands owned by other modules; each is a Typer app named `cli`."""
+    from app.commands import mount
+
+    mount(cli)
+
+
+_mount_optional()
+
+
+def main() -> None:
+    cli()
+
+
+if __name__ == "__main__":
+    main()

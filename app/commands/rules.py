@@ -1,0 +1,155 @@
+"""`fraudstream rules …`: validate, diff, publish, rollback and list rulesets on the control topic."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.control.publish import activate, publish, read_state
+from app.control.records import ControlError
+from app.settings import Settings
+from risk.rules import compile_ruleset, diff_rulesets, parse_ruleset, validate
+
+cli = typer.Typer(help="Write, check and deploy rulesets without restarting workers.", no_args_is_help=True)
+console = Console()
+
+RulesFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="ruleset YAML")]
+Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS")]
+Prefix = Annotated[str | None, typer.Option("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX")]
+
+
+def _settings(bootstrap: str | None, prefix: str | None) -> Settings:
+    overrides = {"bootstrap_servers": bootstrap, "topic_prefix": prefix}
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+@cli.command("validate")
+def validate_cmd(path: RulesFile, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Check syntax, names, types and limits; exit 1 on any error (same checks as publishing)."""
+    problems = validate(path.read_text(), str(path))
+    errors = [p for p in problems if p.severity == "error"]
+    if as_json:
+        typer.echo(json.dumps([p.__dict__ for p in problems], indent=2))
+    else:
+        for problem in problems:
+            console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}")
+        if not errors:
+            compiled = compile_ruleset(parse_ruleset(path.read_text(), str(path)))
+            console.print(f"[green]ok[/green]: {len(compiled.rules)} rules, version {compiled.version}")
+    raise typer.Exit(1 if errors else 0)
+
+
+async def _active_ruleset_text(settings: Settings) -> tuple[str, str]:
+    artifacts, pointers = await read_state(settings)
+    pointer = pointers.get("ruleset")
+    if pointer is None:
+        return settings.ruleset_path.read_text(), f"default file {settings.ruleset_path}"
+    body = next(a.body for a in artifacts if a.kind == "ruleset" and a.version == pointer.version)
+    return body or "", f"deployed {pointer.version}"
+
+
+@cli.command("diff")
+def diff_cmd(path: RulesFile, bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
+    """What would change against the deployed ruleset (or the shipped default when none is deployed)."""
+    settings = _settings(bootstrap, topic_prefix)
+    old_text, label = asyncio.run(_active_ruleset_text(settings))
+    diff = diff_rulesets(parse_ruleset(old_text, label), parse_ruleset(path.read_text(), str(path)))
+    if diff.is_empty:
+        console.print(f"no changes against {label}")
+        return
+    table = Table(title=f"{path} vs {label}")
+    table.add_column("change")
+    table.add_column("what")
+    for rule_id in diff.added:
+        table.add_row("[green]added", rule_id)
+    for rule_id in diff.removed:
+        table.add_row("[red]removed", rule_id)
+    for rule_id, fields in diff.changed.items():
+        table.add_row("[yellow]changed", f"{rule_id}: {', '.join(fields)}")
+    for what, names in (("params", diff.params_changed), ("lists", diff.lists_changed),
+                        ("scopes", diff.scopes_changed)):
+        if names:
+            table.add_row(f"[yellow]{what}", ", ".join(names))
+    console.print(table)
+
+
+@cli.command("publish")
+def publish_cmd(
+    path: RulesFile,
+    author: Annotated[str, typer.Option(help="who publishes (recorded)")] = getpass.getuser(),
+    note: Annotated[str, typer.Option(help="why")] = "",
+    bootstrap: Bootstrap = None,
+    topic_prefix: Prefix = None,
+) -> None:
+    """Validate, then publish to the control topic; every worker switches within seconds, no restart."""
+    text = path.read_text()
+    errors = [p for p in validate(text, str(path)) if p.severity == "error"]
+    if errors:
+        for problem in errors:
+            console.print(f"[red]{problem}")
+        console.print("[red]refused[/red]: the ruleset has errors; nothing was published")
+        raise typer.Exit(1)
+    compiled = compile_ruleset(parse_ruleset(text, str(path)))
+    try:
+        asyncio.run(publish(_settings(bootstrap, topic_prefix), "ruleset", compiled.version, text, author, note))
+    except ControlError as err:
+        console.print(f"[red]{err}")
+        raise typer.Exit(2) from err
+    console.print(f"published ruleset [bold]{compiled.version}[/bold] ({len(compiled.rules)} rules)")
+
+
+@cli.command("rollback")
+def rollback_cmd(
+    to: Annotated[str | None, typer.Option(help="version to activate; default: the one before the active")] = None,
+    author: Annotated[str, typer.Option()] = getpass.getuser(),
+    bootstrap: Bootstrap = None,
+    topic_prefix: Prefix = None,
+) -> None:
+    """Point workers back at an earlier published version (kept on the compacted control topic)."""
+    settings = _settings(bootstrap, topic_prefix)
+    try:
+        artifacts, pointers = asyncio.run(read_state(settings))
+        versions = [a.version for a in artifacts if a.kind == "ruleset"]
+        active = pointers["ruleset"].version if "ruleset" in pointers else None
+        target = to or _previous(versions, active)
+        if target not in versions:
+            console.print(f"[red]unknown version {target!r}; published: {', '.join(versions) or 'none'}")
+            raise typer.Exit(1)
+        asyncio.run(activate(settings, "ruleset", target, author, note=f"rollback from {active}"))
+    except ControlError as err:
+        console.print(f"[red]{err}")
+        raise typer.Exit(2) from err
+    console.print(f"active ruleset is now [bold]{target}[/bold] (was {active})")
+
+
+def _previous(versions: list[str], active: str | None) -> str | None:
+    distinct = list(dict.fromkeys(versions))
+    if active not in distinct or distinct.index(active) == 0:
+        return None
+    return distinct[distinct.index(active) - 1]
+
+
+@cli.command("list")
+def list_cmd(bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
+    """Published rulesets with author and time; the active one is marked."""
+    try:
+        artifacts, pointers = asyncio.run(read_state(_settings(bootstrap, topic_prefix)))
+    except ControlError as err:
+        console.print(f"[red]{err}")
+        raise typer.Exit(2) from err
+    active = pointers["ruleset"].version if "ruleset" in pointers else None
+    table = Table(title="published rulesets")
+    for column in ("", "version", "author", "published (UTC)", "note"):
+        table.add_column(column)
+    for record in (a for a in artifacts if a.kind == "ruleset"):
+        when = datetime.fromtimestamp(record.published_at_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+        table.add_row("*" if record.version == active else "", record.version, record.author, when, record.note)
+    console.print(table)

@@ -1,0 +1,56 @@
+"""Every setting declared once: type, environment name, default, meaning. Built at the entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from risk.features.common import StageConfig
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Settings(BaseSettings):
+    """Environment names are FRAUDSTREAM_<FIELD> unless noted (KAFKA_BOOTSTRAP_SERVERS)."""
+
+    model_config = SettingsConfigDict(env_prefix="FRAUDSTREAM_", frozen=True, extra="ignore", populate_by_name=True)
+
+    bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "FRAUDSTREAM_BOOTSTRAP_SERVERS"),
+        description="Kafka bootstrap servers, comma-separated host:port",
+        pattern=r"^[^,\s]+:\d+(,[^,\s]+:\d+)*$",
+    )
+    app_id: str = Field(default="fraudstream", pattern=r"^[a-z0-9][a-z0-9._-]*$",
+                        description="Faust app id: consumer group and internal topic prefix")
+    topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$",
+                              description="prefix on every topic name, e.g. 'sandbox.' for replays")
+    partitions: int = Field(default=8, ge=1, le=1024, description="partitions of every topic we create")
+    replication_factor: int = Field(default=1, ge=1, le=5)
+    datadir: Path = Field(default=ROOT / "var" / "worker", description="RocksDB state; one per worker process")
+    store: Literal["rocksdb://", "memory://"] = "rocksdb://"
+    web_port: int = Field(default=6066, ge=1, le=65535)
+    web_enabled: bool = True
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    admin_token: SecretStr | None = Field(default=None, description="signs control-topic messages (rules/models)")
+    ruleset_path: Path = Field(default=ROOT / "rules" / "starter.yaml", description="ruleset used until one is published")
+    policy_path: Path = Field(default=ROOT / "rules" / "policy.yaml")
+    responses_path: Path = Field(default=ROOT / "rules" / "responses.yaml")
+    max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
+    max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
+    max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")
+    lateness_s: int = Field(default=600, ge=0, description="per-entity bounded lateness for counting an event")
+    dedupe_capacity: int = Field(default=32, ge=1, le=4096)
+    utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
+    producer_linger_ms: int = Field(default=5, ge=0, le=1000)
+    commit_interval_s: float = Field(default=1.0, gt=0)
+    state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
+
+    def topic(self, name: str) -> str:
+        return f"{self.topic_prefix}{name}"
+
+    def stage_config(self) -> StageConfig:
+        return StageConfig(lateness_ms=self.lateness_s * 1000, dedupe_capacity=self.dedupe_capacity)

@@ -1,0 +1,21 @@
+"""Run one Faust worker process: create topics, build the app, hand over to Faust's worker."""
+
+from __future__ import annotations
+
+import asyncio
+
+import faust
+
+from app.faust_app import build_app
+from app.logs import configure_logging
+from app.settings import Settings
+from app.topics import ensure_topics
+
+
+def run_worker(settings: Settings) -> None:
+    configure_logging(settings.log_level)
+    asyncio.run(ensure_topics(settings))
+    settings.datadir.mkdir(parents=True, exist_ok=True)
+    app = build_app(settings)
+    worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True, redirect_stdouts=False)
+    worker.execute_from_commandline()

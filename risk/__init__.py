@@ -1,0 +1,1 @@
+"""The pure domain core: features, rules, model and policy. Imports nothing from Kafka or Faust."""

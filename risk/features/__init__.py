@@ -1,0 +1,1 @@
+"""Windowed entity state and the feature catalogue."""

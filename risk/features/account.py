@@ -1,0 +1,122 @@
+"""Account stage: velocity, amount profile, first-seen sets, travel, and pre-transaction event recency."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from risk.facts import TxFacts
+from risk.features.buckets import WINDOW_BUCKETS, add, empty_rings, window
+from risk.features.catalog import SMALL_AMOUNT_CNY, WINDOWS_MS, names_for
+from risk.features.common import (
+    FeatureValues,
+    StageConfig,
+    State,
+    distinct_count,
+    haversine_km,
+    minutes_between,
+    touch,
+)
+
+EVENT_KINDS = ("password_reset", "phone_changed", "device_bound", "payee_added", "limit_changed",
+               "login_failure", "login_success")
+MIN_TRAVEL_HOURS = 1 / 60  # two sightings a few seconds apart are not infinitely fast
+
+
+@dataclass(frozen=True)
+class AccountEventFacts:
+    event_id: str
+    event_time_ms: int
+    account_id: str
+    kind: str
+    lat: float | None = None
+    lon: float | None = None
+
+
+class AccountStage:
+    name = "account"
+    feature_names = tuple(names_for("account"))
+
+    def key(self, facts: TxFacts) -> str | None:
+        return facts.account_id
+
+    def new_state(self) -> State:
+        return {"r": empty_rings(), "s": empty_rings(), "lf": empty_rings(), "dev": {}, "pay": {}, "cell": {},
+                "last_tx": None, "geo": None, "ev": {}}
+
+    def absent(self, facts: TxFacts) -> FeatureValues:  # every transaction has an account
+        raise AssertionError("transactions always carry an account id")
+
+    def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
+        t, amount = facts.event_time_ms, facts.amount
+        out: FeatureValues = {}
+        stats = {name: window(state["r"], name, t) for name in WINDOW_BUCKETS}
+        for name in WINDOWS_MS:
+            out[f"account.tx_count_{name}"] = stats[name].count + 1
+            out[f"account.amount_sum_{name}"] = round(stats[name].total + amount, 2)
+        month = stats["30d"]
+        mean, std = month.mean, month.std
+        out["account.amount_max_24h"] = stats["24h"].maximum
+        out["account.amount_max_30d"] = month.maximum
+        out["account.amount_mean_30d"] = mean
+        out["account.amount_std_30d"] = std
+        out["account.amount_zscore_30d"] = (amount - mean) / std if mean is not None and std else None
+        out["account.amount_ratio_mean_30d"] = amount / mean if mean else None
+        out["account.small_tx_count_1h"] = window(state["s"], "1h", t).count + (amount <= SMALL_AMOUNT_CNY)
+        day, week, month_ms = WINDOWS_MS["24h"], WINDOWS_MS["7d"], WINDOWS_MS["30d"]
+        out["account.distinct_devices_24h"] = distinct_count(state["dev"], facts.device_id, t, day)
+        out["account.distinct_devices_30d"] = distinct_count(state["dev"], facts.device_id, t, month_ms)
+        out["account.distinct_payees_24h"] = distinct_count(state["pay"], facts.counterparty_id, t, day)
+        out["account.distinct_payees_7d"] = distinct_count(state["pay"], facts.counterparty_id, t, week)
+        out["account.distinct_cells_24h"] = distinct_count(state["cell"], facts.cell, t, day)
+        out["account.is_new_device"] = facts.device_id is not None and facts.device_id not in state["dev"]
+        out["account.is_new_payee"] = facts.counterparty_id is not None and facts.counterparty_id not in state["pay"]
+        out["account.is_new_cell"] = facts.cell is not None and facts.cell not in state["cell"]
+        since_last = minutes_between(state["last_tx"], t)
+        out["account.minutes_since_last_tx"] = since_last
+        out["account.days_since_last_tx"] = None if since_last is None else since_last / 1440
+        distance = speed = None
+        if facts.lat is not None and facts.lon is not None and state["geo"] is not None:
+            lat, lon, seen = state["geo"]
+            distance = haversine_km(lat, lon, facts.lat, facts.lon)
+            speed = distance / max(abs(t - seen) / 3_600_000, MIN_TRAVEL_HOURS)
+        out["account.distance_from_last_km"] = distance
+        out["account.travel_speed_kmh"] = speed
+        out["account.login_failures_1h"] = window(state["lf"], "1h", t).count
+        out["account.login_failures_24h"] = window(state["lf"], "24h", t).count
+        for kind in EVENT_KINDS:
+            out[f"account.minutes_since_{kind}"] = minutes_between(state["ev"].get(kind), t)
+        return out
+
+    def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
+        t, watermark = facts.event_time_ms, state["wm"]
+        add(state["r"], t, facts.amount, watermark)
+        if facts.amount <= SMALL_AMOUNT_CNY:
+            add(state["s"], t, facts.amount, watermark)
+        for key, value in (("dev", facts.device_id), ("pay", facts.counterparty_id), ("cell", facts.cell)):
+            if value is not None:
+                touch(state[key], value, t, cfg, watermark)
+        state["last_tx"] = t if state["last_tx"] is None else max(state["last_tx"], t)
+        _see_location(state, facts.lat, facts.lon, t)
+
+
+def _see_location(state: State, lat: float | None, lon: float | None, time_ms: int) -> None:
+    if lat is not None and lon is not None and (state["geo"] is None or time_ms >= state["geo"][2]):
+        state["geo"] = [lat, lon, time_ms]
+
+
+def apply_account_event(state: State | None, event: AccountEventFacts, cfg: StageConfig) -> State | None:
+    """Fold a login/binding/reset into account state; returns None when the event was already applied."""
+    state = state if state is not None else AccountStage().new_state()
+    seen_events: list[str] = state.setdefault("evseen", [])
+    if event.event_id in seen_events:
+        return None
+    seen_events.append(event.event_id)
+    del seen_events[: max(len(seen_events) - cfg.dedupe_capacity, 0)]
+    t = event.event_time_ms
+    state["wm"] = t if state.get("wm") is None else max(state["wm"], t)
+    previous = state["ev"].get(event.kind)
+    state["ev"][event.kind] = t if previous is None else max(previous, t)
+    if event.kind == "login_failure":
+        add(state["lf"], t, 1.0, state["wm"])
+    _see_location(state, event.lat, event.lon, t)
+    return state

@@ -1,0 +1,113 @@
+"""Event-time bucket rings: sliding counts, sums, sum of squares and max in one compact value.
+
+One ring per tier (minute, hour, day) instead of Faust's hopping windows: an event updates one bucket per
+tier, so an entity costs one table write per event. A window of `n` buckets at time `t` covers the bucket
+holding `t` and the `n - 1` before it (half-open bucket intervals `[start, start + res)`); buckets after
+`t` (late events see the future of the stream) are excluded so a late event's features never include
+events that happened after it.
+
+State is plain JSON-ready lists so it serializes fast and identically everywhere:
+`[[bucket_start_ms, count, sum, sumsq, max], ...]`, oldest first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+MINUTE_MS = 60_000
+HOUR_MS = 3_600_000
+DAY_MS = 86_400_000
+
+
+@dataclass(frozen=True)
+class Tier:
+    key: str
+    resolution_ms: int
+    retention: int  # buckets kept
+
+
+TIERS = (Tier("m", MINUTE_MS, 60), Tier("h", HOUR_MS, 24), Tier("d", DAY_MS, 31))
+_TIER_BY_KEY = {tier.key: tier for tier in TIERS}
+
+# window name → (tier key, number of buckets)
+WINDOW_BUCKETS: dict[str, tuple[str, int]] = {
+    "5m": ("m", 5),
+    "1h": ("m", 60),
+    "24h": ("h", 24),
+    "7d": ("d", 7),
+    "30d": ("d", 30),
+}
+
+Bucket = list[float]  # [start_ms, count, sum, sumsq, max]
+Rings = dict[str, list[Bucket]]
+
+
+def empty_rings() -> Rings:
+    return {tier.key: [] for tier in TIERS}
+
+
+def add(rings: Rings, time_ms: int, value: float, watermark_ms: int) -> None:
+    """Add one observation to every tier, then drop buckets that fell out of retention."""
+    for tier in TIERS:
+        ring = rings[tier.key]
+        start = time_ms - time_ms % tier.resolution_ms
+        bucket = _find_or_insert(ring, start)
+        bucket[1] += 1
+        bucket[2] += value
+        bucket[3] += value * value
+        if bucket[1] == 1 or value > bucket[4]:
+            bucket[4] = value
+        horizon = watermark_ms - watermark_ms % tier.resolution_ms - (tier.retention - 1) * tier.resolution_ms
+        while ring and ring[0][0] < horizon:
+            ring.pop(0)
+
+
+def _find_or_insert(ring: list[Bucket], start: int) -> Bucket:
+    # Events arrive nearly in order: scan from the newest bucket.
+    for index in range(len(ring) - 1, -1, -1):
+        bucket_start = ring[index][0]
+        if bucket_start == start:
+            return ring[index]
+        if bucket_start < start:
+            bucket: Bucket = [start, 0, 0.0, 0.0, 0.0]
+            ring.insert(index + 1, bucket)
+            return bucket
+    bucket = [start, 0, 0.0, 0.0, 0.0]
+    ring.insert(0, bucket)
+    return bucket
+
+
+@dataclass(frozen=True)
+class WindowStats:
+    count: int
+    total: float
+    sumsq: float
+    maximum: float | None
+
+    @property
+    def mean(self) -> float | None:
+        return self.total / self.count if self.count else None
+
+    @property
+    def std(self) -> float | None:
+        if self.count < 2:
+            return None
+        mean = self.total / self.count
+        variance = max(self.sumsq / self.count - mean * mean, 0.0)
+        return variance**0.5
+
+
+def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
+    """Aggregate of the window ending with the bucket that holds `time_ms`."""
+    tier_key, buckets = WINDOW_BUCKETS[window_name]
+    tier = _TIER_BY_KEY[tier_key]
+    newest = time_ms - time_ms % tier.resolution_ms
+    oldest = newest - (buckets - 1) * tier.resolution_ms
+    count, total, sumsq, maximum = 0, 0.0, 0.0, None
+    for start, c, s, ss, mx in rings[tier_key]:
+        if oldest <= start <= newest and c:
+            count += int(c)
+            total += s
+            sumsq += ss
+            maximum = mx if maximum is None or mx > maximum else maximum
+    return WindowStats(count, total, sumsq, maximum)

@@ -1,0 +1,66 @@
+"""A strategy = compiled ruleset + decision policy + champion/challenger models, built from texts.
+
+Built once per published version and then only read, so swapping it is one reference assignment. The
+same object scores in the streaming agents, in backtest and in the training-set builder.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from risk.decision import Assessment, Versions
+from risk.facts import TxFacts
+from risk.model import ModelArtifact, Scorer
+from risk.policy import decide, parse_policy
+from risk.rules import compile_ruleset, parse_ruleset
+from schemas.common import Action
+
+
+@dataclass(frozen=True)
+class StrategySources:
+    ruleset: str
+    policy: str
+    responses: str
+    ruleset_source: str = "<ruleset>"
+    champion: str | None = None  # model artifact JSON
+    challenger: str | None = None
+
+
+def _hit_dict(hit: Any, shadow: bool) -> dict[str, Any]:
+    return {"rule_id": hit.rule_id, "reason_code": hit.reason_code, "action": str(hit.action),
+            "weight": float(hit.weight), "shadow": shadow}
+
+
+class RulesAndModelStrategy:
+    def __init__(self, sources: StrategySources) -> None:
+        self.ruleset = compile_ruleset(parse_ruleset(sources.ruleset, sources.ruleset_source))
+        self.policy = parse_policy(sources.policy)
+        self.champion = Scorer.from_artifact(ModelArtifact.from_json(sources.champion)) if sources.champion else None
+        self.challenger = (Scorer.from_artifact(ModelArtifact.from_json(sources.challenger))
+                           if sources.challenger else None)
+        self.versions = Versions(
+            ruleset=self.ruleset.version,
+            model=self.champion.version if self.champion else None,
+            challenger=self.challenger.version if self.challenger else None,
+        )
+
+    def assess(self, features: Mapping[str, Any], facts: TxFacts) -> Assessment:
+        hits = self.ruleset.evaluate_one(features, facts.branch_path, facts.event_time_ms)
+        model_score = self.champion.score_one(features) if self.champion else None
+        challenger_score = self.challenger.score_one(features) if self.challenger else None
+        outcome = decide(hits, model_score, facts.branch_path, facts.channel, self.policy)
+        return Assessment(
+            action=Action(str(outcome.action)),
+            score=float(outcome.score),
+            rule_score=float(outcome.rule_score),
+            reason_codes=list(outcome.reason_codes),
+            hits=[_hit_dict(h, False) for h in outcome.active_hits] + [_hit_dict(h, True) for h in outcome.shadow_hits],
+            model_score=model_score,
+            challenger_score=challenger_score,
+        )
+
+
+def build_strategy(sources: StrategySources) -> RulesAndModelStrategy:
+    return RulesAndModelStrategy(sources)

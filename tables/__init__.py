@@ -1,0 +1,1 @@
+"""Entity state tables: one Faust table per entity kind, RocksDB-backed, changelog-replicated."""

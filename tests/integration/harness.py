@@ -1,0 +1,131 @@
+"""Drive real worker processes against the real broker: start, kill -9, produce, consume."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import orjson
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+
+from app import localkafka
+
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN_TOKEN = "integration-test-token"
+
+
+class WorkerProcess:
+    """One `fraudstream worker` subprocess with its own datadir and web port."""
+
+    def __init__(self, name: str, bootstrap: str, prefix: str, workdir: Path, partitions: int = 4,
+                 extra_env: dict[str, str] | None = None) -> None:
+        self.name, self.workdir = name, workdir
+        self.web_port = localkafka.free_port()
+        self.log_path = workdir / f"{name}.log"
+        self.env = {
+            **os.environ,
+            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "FRAUDSTREAM_TOPIC_PREFIX": prefix,
+            "FRAUDSTREAM_APP_ID": f"{prefix}app".lower().replace("_", "-"),
+            "FRAUDSTREAM_PARTITIONS": str(partitions),
+            "FRAUDSTREAM_DATADIR": str(workdir / f"{name}-data"),
+            "FRAUDSTREAM_WEB_PORT": str(self.web_port),
+            "FRAUDSTREAM_ADMIN_TOKEN": ADMIN_TOKEN,
+            "FRAUDSTREAM_COMMIT_INTERVAL_S": "0.5",
+            "FRAUDSTREAM_LOG_LEVEL": "info",
+            "PYTHONUNBUFFERED": "1",
+            **(extra_env or {}),
+        }
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> WorkerProcess:
+        log = self.log_path.open("ab")
+        self.proc = subprocess.Popen(  # noqa: S603
+            [sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=self.env, stdout=log,
+            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        return self
+
+    def wait_healthy(self, timeout_s: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(f"worker {self.name} exited:\n{self.tail()}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/health", timeout=1) as resp:  # noqa: S310
+                    if resp.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise AssertionError(f"worker {self.name} not healthy in {timeout_s}s:\n{self.tail()}")
+
+    def metrics(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=2) as resp:  # noqa: S310
+            return orjson.loads(resp.read())
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown hooks, no final commit: the crash case."""
+        if self.proc is not None and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(10)
+
+    def stop(self, timeout_s: float = 30.0) -> None:
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        os.killpg(self.proc.pid, signal.SIGTERM)
+        try:
+            self.proc.wait(timeout_s)
+        except subprocess.TimeoutExpired:
+            self.kill()
+
+    def tail(self, lines: int = 40) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except FileNotFoundError:
+            return ""
+
+
+async def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes | None, bytes]],
+                  delay_s: float = 0.0) -> int:
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, linger_ms=5)
+    await producer.start()
+    count = 0
+    try:
+        for key, value in messages:
+            await producer.send(topic, key=key, value=value)
+            count += 1
+            if delay_s:
+                await asyncio.sleep(delay_s)
+        await producer.flush()
+    finally:
+        await producer.stop()
+    return count
+
+
+async def consume(bootstrap: str, topic: str, done: Callable[[list[Any]], bool], timeout_s: float = 90.0,
+                  ) -> list[Any]:
+    """Read `topic` from the beginning (no group) until `done(records)` or the timeout."""
+    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
+                                enable_auto_commit=False)
+    await consumer.start()
+    records: list[Any] = []
+    deadline = time.monotonic() + timeout_s
+    try:
+        while not done(records) and time.monotonic() < deadline:
+            batch = await consumer.getmany(timeout_ms=500)
+            for items in batch.values():
+                records.extend(items)
+    finally:
+        await consumer.stop()
+    return records
+
+
+def values(records: list[Any]) -> list[dict[str, Any]]:
+    return [orjson.loads(r.value) for r in records]

@@ -1,0 +1,74 @@
+from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
+from risk.features.common import StageConfig
+from risk.features.stage import Status, run_stage
+
+from .factories import DAY, HOUR, MIN, T0, tx
+
+CFG = StageConfig()
+STAGE = AccountStage()
+
+
+def feed(txs, state=None):
+    outcome = None
+    for item in txs:
+        outcome = run_stage(STAGE, state, item, f"src:0:{item.transaction_id}", CFG, drop_duplicates=True)
+        state = outcome.state or state
+    return state, outcome
+
+
+def test_velocity_counts_include_the_current_transaction():
+    _, outcome = feed([tx(1, at=T0), tx(2, at=T0 + MIN), tx(3, at=T0 + 2 * HOUR)])
+    f = outcome.features
+    assert f["account.tx_count_5m"] == 1
+    assert f["account.tx_count_24h"] == 3
+    assert f["account.amount_sum_24h"] == 300.0
+
+
+def test_amount_profile_uses_history_before_the_transaction():
+    history = [tx(i, at=T0 + i * HOUR, amount=a) for i, a in enumerate([100.0, 200.0, 300.0])]
+    _, outcome = feed([*history, tx(9, at=T0 + 5 * HOUR, amount=1000.0)])
+    f = outcome.features
+    assert f["account.amount_mean_30d"] == 200.0
+    assert f["account.amount_max_24h"] == 300.0
+    assert f["account.amount_ratio_mean_30d"] == 5.0
+    assert round(f["account.amount_zscore_30d"], 4) == round((1000 - 200) / (20000 / 3) ** 0.5, 4)
+
+
+def test_new_device_payee_and_distinct_counts():
+    _, outcome = feed([tx(1, at=T0), tx(2, at=T0 + MIN, device_id="dev2", counterparty_id="payee2")])
+    f = outcome.features
+    assert f["account.is_new_device"] is True and f["account.is_new_payee"] is True
+    assert f["account.distinct_devices_24h"] == 2 and f["account.distinct_payees_24h"] == 2
+    assert f["account.is_new_cell"] is False
+
+
+def test_travel_speed_from_last_location():
+    far = tx(2, at=T0 + HOUR, lat=39.90, lon=116.40, cell="g3990:11640")  # Guangzhou → Beijing in 1 h
+    _, outcome = feed([tx(1, at=T0), far])
+    assert 1800 < outcome.features["account.distance_from_last_km"] < 1950
+    assert outcome.features["account.travel_speed_kmh"] == outcome.features["account.distance_from_last_km"]
+
+
+def test_dormancy_in_days():
+    _, outcome = feed([tx(1, at=T0), tx(2, at=T0 + 20 * DAY)])
+    assert outcome.features["account.days_since_last_tx"] == 20.0
+
+
+def test_account_events_feed_recency_and_login_failures():
+    state = None
+    for i, kind in enumerate(["login_failure", "login_failure", "password_reset"]):
+        state = apply_account_event(state, AccountEventFacts(f"e{i}", T0 + i * MIN, "acc1", kind), CFG)
+    _, outcome = feed([tx(1, at=T0 + 12 * MIN)], state)
+    assert outcome.features["account.minutes_since_password_reset"] == 10.0
+    assert outcome.features["account.login_failures_1h"] == 2
+
+
+def test_a_repeated_account_event_is_applied_once():
+    event = AccountEventFacts("e1", T0, "acc1", "login_failure")
+    state = apply_account_event(None, event, CFG)
+    assert apply_account_event(state, event, CFG) is None
+
+
+def test_small_amounts_counted_for_card_testing():
+    _, outcome = feed([tx(i, at=T0 + i * MIN, amount=1.0) for i in range(4)] + [tx(9, at=T0 + 5 * MIN, amount=500.0)])
+    assert outcome.features["account.small_tx_count_1h"] == 4

@@ -1,0 +1,53 @@
+from risk.features.common import StageConfig
+from risk.features.entities import CounterpartyStage, DeviceStage, LocationStage
+from risk.features.labels import apply_label
+from risk.features.stage import run_stage
+
+from .factories import DAY, HOUR, MIN, T0, tx
+
+CFG = StageConfig()
+
+
+def feed(stage, txs, state=None):
+    outcome = None
+    for item in txs:
+        outcome = run_stage(stage, state, item, f"s:0:{item.transaction_id}", CFG)
+        state = outcome.state or state
+    return state, outcome
+
+
+def test_device_farm_counts_distinct_accounts():
+    txs = [tx(i, at=T0 + i * MIN, account_id=f"acc{i % 4}") for i in range(8)]
+    _, outcome = feed(DeviceStage(), txs)
+    assert outcome.features["device.distinct_accounts_1h"] == 4
+    assert outcome.features["device.tx_count_1h"] == 8
+    assert outcome.features["device.is_new"] is False
+
+
+def test_first_sighting_of_a_device_is_new():
+    _, outcome = feed(DeviceStage(), [tx(1)])
+    assert outcome.features["device.is_new"] is True and outcome.features["device.days_since_first_seen"] is None
+
+
+def test_counterparty_fan_in_counts_senders():
+    txs = [tx(i, at=T0 + i * HOUR, account_id=f"victim{i}") for i in range(5)]
+    _, outcome = feed(CounterpartyStage(), txs)
+    assert outcome.features["counterparty.distinct_senders_24h"] == 5
+    assert outcome.features["counterparty.distinct_senders_1h"] == 1
+
+
+def test_labels_count_only_once_confirmed():
+    state, _ = feed(CounterpartyStage(), [tx(1, at=T0)])
+    apply_label(state, "tx1", True, T0 + 2 * DAY, CFG)
+    _, before = feed(CounterpartyStage(), [tx(2, at=T0 + DAY)], state)
+    assert before.features["counterparty.fraud_count_30d"] == 0
+    _, after = feed(CounterpartyStage(), [tx(3, at=T0 + 3 * DAY)], state)
+    assert after.features["counterparty.fraud_count_30d"] == 1
+    assert after.features["counterparty.fraud_rate_30d"] == 1.0
+
+
+def test_location_cell_counts_accounts_and_devices():
+    txs = [tx(i, at=T0 + i * MIN, account_id=f"a{i}", device_id=f"d{i % 2}") for i in range(6)]
+    _, outcome = feed(LocationStage(), txs)
+    assert outcome.features["location.distinct_accounts_1h"] == 6
+    assert outcome.features["location.distinct_devices_24h"] == 2
