@@ -1,0 +1,21 @@
+"""Typed errors of the offline model platform."""
+
+from __future__ import annotations
+
+from risk.exceptions import RiskError
+
+
+class PlatformError(RiskError):
+    """Base of every model-platform error."""
+
+
+class DatasetError(PlatformError):
+    """Decision or label records are malformed, or a split is impossible."""
+
+
+class TrainingError(PlatformError):
+    """Training cannot proceed (e.g. one class only)."""
+
+
+class RegistryError(PlatformError):
+    """A registry path, version or pointer is missing or invalid."""
