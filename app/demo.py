@@ -134,7 +134,7 @@ class DemoRun:
                    "FRAUDSTREAM_WEB_PORT": str(port), "FRAUDSTREAM_ADMIN_TOKEN": self.token,
                    "FRAUDSTREAM_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
             out = (self.workdir / f"worker{index}.log").open("wb")
-            self.procs.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,  # noqa: S603
+            self.procs.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
                                                stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                                start_new_session=True))
             self.ports.append(port)
@@ -146,7 +146,7 @@ class DemoRun:
                 if proc.poll() is not None:
                     raise RuntimeError(f"a worker exited during start; see {self.workdir}")
                 try:
-                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):  # noqa: S310
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
                         break
                 except OSError:
                     if time.monotonic() > deadline:

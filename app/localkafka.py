@@ -208,7 +208,8 @@ def start(name: str = "default", version: str | None = None, timeout_s: float = 
     java = _java()
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     fmt = subprocess.run(  # noqa: S603
-        [java, "-cp", classpath, "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(props)],
+        [java, "-cp", classpath, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}",
+         "--config", str(props)],
         capture_output=True, text=True, check=False,
     )
     if fmt.returncode != 0:

@@ -36,14 +36,19 @@ class Settings(BaseSettings):
     web_enabled: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     admin_token: SecretStr | None = Field(default=None, description="signs control-topic messages (rules/models)")
-    ruleset_path: Path = Field(default=ROOT / "rules" / "starter.yaml", description="ruleset used until one is published")
+    ruleset_path: Path = Field(default=ROOT / "rules" / "starter.yaml",
+                               description="ruleset used until one is published")
     policy_path: Path = Field(default=ROOT / "rules" / "policy.yaml")
     responses_path: Path = Field(default=ROOT / "rules" / "responses.yaml")
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")
     lateness_s: int = Field(default=600, ge=0, description="per-entity bounded lateness for counting an event")
-    dedupe_capacity: int = Field(default=32, ge=1, le=4096)
+    dedupe_capacity: int = Field(default=256, ge=1, le=65536,
+                                 description="tx ids remembered per entity: repeats among them are never recounted")
+    replay_capacity: int = Field(default=32, ge=1, le=4096,
+                                 description="of those, how many re-emit their first features byte-identically")
+    session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000)
     commit_interval_s: float = Field(default=1.0, gt=0)
@@ -53,4 +58,5 @@ class Settings(BaseSettings):
         return f"{self.topic_prefix}{name}"
 
     def stage_config(self) -> StageConfig:
-        return StageConfig(lateness_ms=self.lateness_s * 1000, dedupe_capacity=self.dedupe_capacity)
+        return StageConfig(lateness_ms=self.lateness_s * 1000, dedupe_capacity=self.dedupe_capacity,
+                           replay_capacity=min(self.replay_capacity, self.dedupe_capacity))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,10 +74,8 @@ async def run_load(
             sent_at[ident] = time.perf_counter()
             await producer.send(source, key=key, value=value)
         await producer.flush()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(done.wait(), timeout_s)
-        except TimeoutError:
-            pass
     finally:
         receiver.cancel()
         await producer.stop()

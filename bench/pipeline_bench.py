@@ -79,7 +79,7 @@ def _start_worker(bootstrap: str, prefix: str, datadir: Path, partitions: int) -
            "FRAUDSTREAM_DATADIR": str(datadir), "FRAUDSTREAM_WEB_ENABLED": "false",
            "FRAUDSTREAM_LOG_LEVEL": "warning", "FRAUDSTREAM_MAX_AGE_S": "0"}
     log = (datadir.parent / "worker.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,  # noqa: S603
+    return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 

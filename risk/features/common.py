@@ -17,7 +17,8 @@ class StageConfig:
     """Knobs of the windowed state; the same object drives streaming, replay and backtest."""
 
     lateness_ms: int = 10 * 60_000  # older than the entity's newest event by more: decided, not counted
-    dedupe_capacity: int = 32  # transaction ids remembered per entity for redelivery/duplicate detection
+    dedupe_capacity: int = 256  # transaction ids remembered per entity: a repeat among them is never recounted
+    replay_capacity: int = 32  # of those, how many keep their emitted features for byte-identical re-emission
     distinct_capacity: int = 256  # values remembered per distinct set (oldest dropped first)
     memory_ms: int = 31 * DAY_MS  # first-seen / distinct memory
     label_capacity: int = 64  # label verdicts remembered per entity
@@ -58,12 +59,21 @@ def find_seen(state: State, transaction_id: str) -> list[Any] | None:
 
 
 def remember(state: State, transaction_id: str, tag: str, values: list[Any], elapsed_ms: float,
-             cfg: StageConfig) -> None:
-    """Keep what this stage emitted, so a redelivery re-emits it unchanged instead of counting twice."""
+             cfg: StageConfig) -> dict[str, Any]:
+    """Keep what this stage emitted, so a redelivery re-emits it unchanged instead of counting twice.
+
+    Returns the entry's memo: a dict the caller may fill (before writing the state) with anything else a
+    re-emission must repeat, such as the decide step's timing.
+    """
     seen = state.setdefault("seen", [])
-    seen.append([transaction_id, tag, values, elapsed_ms])
+    memo: dict[str, Any] = {}
+    seen.append([transaction_id, tag, values, elapsed_ms, memo])
+    if len(seen) > cfg.replay_capacity:
+        older = seen[-cfg.replay_capacity - 1]
+        older[2], older[4] = None, {}  # keep the id (no recount), drop the bulky snapshot
     if len(seen) > cfg.dedupe_capacity:
         del seen[: len(seen) - cfg.dedupe_capacity]
+    return memo
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -40,6 +40,7 @@ class WorkerProcess:
             "FRAUDSTREAM_WEB_PORT": str(self.web_port),
             "FRAUDSTREAM_ADMIN_TOKEN": ADMIN_TOKEN,
             "FRAUDSTREAM_COMMIT_INTERVAL_S": "0.5",
+            "FRAUDSTREAM_SESSION_TIMEOUT_S": "8",
             "FRAUDSTREAM_LOG_LEVEL": "info",
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
@@ -48,7 +49,7 @@ class WorkerProcess:
 
     def start(self) -> WorkerProcess:
         log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(  # noqa: S603
+        self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=self.env, stdout=log,
             stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
         return self
@@ -59,7 +60,7 @@ class WorkerProcess:
             if self.proc is not None and self.proc.poll() is not None:
                 raise AssertionError(f"worker {self.name} exited:\n{self.tail()}")
             try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/health", timeout=1) as resp:  # noqa: S310
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/health", timeout=1) as resp:
                     if resp.status == 200:
                         return
             except OSError:
@@ -67,7 +68,7 @@ class WorkerProcess:
         raise AssertionError(f"worker {self.name} not healthy in {timeout_s}s:\n{self.tail()}")
 
     def metrics(self) -> dict[str, Any]:
-        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=2) as resp:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=2) as resp:
             return orjson.loads(resp.read())
 
     def kill(self) -> None:

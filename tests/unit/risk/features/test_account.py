@@ -1,6 +1,6 @@
 from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
 from risk.features.common import StageConfig
-from risk.features.stage import Status, run_stage
+from risk.features.stage import run_stage
 
 from .factories import DAY, HOUR, MIN, T0, tx
 

@@ -41,3 +41,14 @@ def test_missing_entity_gives_neutral_features_without_state():
     outcome = run_stage(DeviceStage(), None, tx(1, device_id=None), "s:0:1", CFG)
     assert outcome.status is Status.ABSENT and outcome.state is None
     assert outcome.features["device.distinct_accounts_24h"] == 0
+
+
+def test_an_id_beyond_the_replay_window_is_still_not_recounted():
+    cfg = StageConfig(dedupe_capacity=10, replay_capacity=2)
+    state = None
+    for i in range(5):
+        state = run_stage(AccountStage(), state, tx(i, at=T0 + i * MIN), f"s:0:{i}", cfg).state
+    again = run_stage(AccountStage(), state, tx(0, at=T0), "s:0:0", cfg)
+    assert again.status is Status.REDELIVERED and again.state is None
+    nxt = run_stage(AccountStage(), state, tx(9, at=T0 + 9 * MIN), "s:0:9", cfg)
+    assert nxt.features["account.tx_count_1h"] == 6

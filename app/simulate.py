@@ -1,0 +1,124 @@
+"""Publish a simulation to Kafka (or write it to a file): the traffic source of demos and tests.
+
+    python -m app.simulate simulate --customers 5000 --days 30 --rate 500
+    python -m app.simulate simulate --days 7 --out var/sim.jsonl
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from pathlib import Path
+
+import orjson
+import structlog
+import typer
+
+from app.exceptions import AppError
+from app.kafka_io import ensure_topics, make_producer
+from app.pacing import RatePacer
+from app.progress import progress_bar
+from app.timeopts import parse_time_ms
+from sim import DEFAULT_START_MS, SimConfig, SimRecord, simulate, write_jsonl
+from sim.exceptions import SimError
+
+log = structlog.get_logger(__name__)
+
+TOPIC_SUFFIXES = {"transaction": "transactions", "account_event": "account-events", "label": "fraud-labels"}
+_FLUSH_EVERY = 20_000
+
+
+def topic_names(prefix: str = "") -> dict[str, str]:
+    """Record kind → topic name under an optional sandbox prefix."""
+    return {kind: f"{prefix}{suffix}" for kind, suffix in TOPIC_SUFFIXES.items()}
+
+
+async def publish_records(records: Iterable[SimRecord], bootstrap: str, *, topic_prefix: str = "",
+                          rate: float | None = None, partitions: int = 3, progress: bool = False,
+                          total: int | None = None) -> dict[str, int]:
+    """Send records in order: key as bytes, value as JSON, message timestamp = delivery time.
+
+    A label's timestamp is its confirmation time; for transactions and events it is the event time.
+    `rate` limits transactions per second (other records flow between them); None or 0 = as fast as
+    possible. Returns the count sent per topic.
+    """
+    topics = topic_names(topic_prefix)
+    await ensure_topics(bootstrap, topics.values(), partitions)
+    producer = make_producer(bootstrap)
+    await producer.start()
+    pacer = RatePacer(rate)
+    sent = dict.fromkeys(topics.values(), 0)
+    pending: list[asyncio.Future] = []
+    try:
+        with progress_bar(progress) as bar:
+            task = bar.add_task("simulate → kafka", total=total)
+            for record in records:
+                if record.kind == "transaction":
+                    delay = pacer.delay_s()
+                    if delay > 0:
+                        await asyncio.sleep(delay)
+                topic = topics[record.kind]
+                pending.append(await producer.send(topic, orjson.dumps(record.value), key=record.key.encode(),
+                                                   timestamp_ms=record.deliver_at_ms))
+                sent[topic] += 1
+                bar.advance(task)
+                if len(pending) >= _FLUSH_EVERY:
+                    await asyncio.gather(*pending)
+                    pending.clear()
+            await producer.flush()
+            await asyncio.gather(*pending)
+    finally:
+        await producer.stop()
+    log.info("simulate.published", **sent)
+    return sent
+
+
+async def publish_simulation(config: SimConfig, bootstrap: str, *, topic_prefix: str = "",
+                             rate: float | None = None, partitions: int = 3, progress: bool = False) -> dict[str, int]:
+    """Simulate `config` and publish it (used by the demo). See `publish_records`."""
+    return await publish_records(simulate(config), bootstrap, topic_prefix=topic_prefix, rate=rate,
+                                 partitions=partitions, progress=progress)
+
+
+cli = typer.Typer(help="Simulated e-banking traffic with labelled fraud.", no_args_is_help=True)
+
+
+@cli.command("simulate")
+def simulate_command(
+    seed: int = typer.Option(7, help="random seed: same seed, same traffic"),
+    customers: int = typer.Option(2_000, help="number of customers"),
+    days: float = typer.Option(7.0, help="event-time span to simulate, in days"),
+    start: str = typer.Option(str(DEFAULT_START_MS), help="first event time: ISO 8601, date or epoch ms"),
+    rate: float = typer.Option(0.0, help="target transactions per second; 0 = as fast as possible"),
+    fraud_rate: float = typer.Option(0.01, help="target share of fraudulent transactions"),
+    out: Path | None = typer.Option(None, help="write JSON lines to this file instead of Kafka"),
+    bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers"),
+    topic_prefix: str = typer.Option("", envvar="FRAUDSTREAM_TOPIC_PREFIX", help="prefix of every topic name"),
+    partitions: int = typer.Option(3, help="partitions of topics created here"),
+    progress: bool = typer.Option(True, help="show a progress bar"),
+) -> None:
+    """Simulate customers, transactions, account events and fraud labels; publish or write them."""
+    try:
+        config = SimConfig(seed=seed, customers=customers, days=days, start_ms=parse_time_ms(start) or DEFAULT_START_MS,
+                           fraud_rate=fraud_rate)
+        if out is not None:
+            count = write_jsonl(simulate(config), out)
+            typer.echo(f"wrote {count} records to {out}")
+            return
+        sent = asyncio.run(publish_simulation(config, bootstrap, topic_prefix=topic_prefix, rate=rate or None,
+                                              partitions=partitions, progress=progress))
+    except (AppError, SimError) as err:
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(2) from err
+    typer.echo(", ".join(f"{topic}: {n}" for topic, n in sent.items()))
+
+
+def main() -> None:
+    """Run as `python -m app.simulate simulate ...`: the command keeps its name, as under `fraudstream`."""
+    root = typer.Typer(no_args_is_help=True)
+    root.add_typer(cli)
+    root()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,103 @@
+"""YAML → `RulesetSpec` / `NamedList`. The only module of the rule engine that reads files.
+
+`parse_ruleset`/`parse_list` take text (the control topic delivers text, never paths); `load_*` read a
+file and delegate. YAML is read with `yaml.safe_load` only. Structural errors become `Problem`s naming
+the file and, where it can be told, the rule id.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from risk.rules.exceptions import Problem, RulesetCompileError
+from risk.rules.model import NamedList, RulesetSpec
+
+
+def _yaml(text: str, source: str) -> Any:
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        raise RulesetCompileError(
+            [Problem("YAML_ERROR", str(getattr(err, "problem", None) or err), None, line, col, source)]
+        ) from None
+
+
+def _rule_id_at(raw: Any, loc: tuple[Any, ...]) -> str | None:
+    if len(loc) >= 2 and loc[0] == "rules" and isinstance(loc[1], int):
+        try:
+            rid = raw["rules"][loc[1]].get("id")
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return None
+        return str(rid) if rid is not None else f"rules[{loc[1]}]"
+    return None
+
+
+def _problems(err: ValidationError, raw: Any, source: str) -> list[Problem]:
+    out = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        where = ".".join(str(x) for x in loc)
+        out.append(Problem("INVALID_FIELD", f"{where}: {e['msg']}", _rule_id_at(raw, loc), None, None, source))
+    return out
+
+
+def parse_ruleset(text: str, source: str = "<text>") -> RulesetSpec:
+    """Parse a ruleset document (no filesystem access); raise `RulesetCompileError` on any problem."""
+    raw = _yaml(text, source)
+    if not isinstance(raw, dict):
+        raise RulesetCompileError([Problem("INVALID_DOCUMENT", "a ruleset is a YAML mapping", source=source)])
+    lists = raw.get("lists")
+    if isinstance(lists, dict):
+        raw = {**raw, "lists": {k: ({"name": k, **v} if isinstance(v, dict) else v) for k, v in lists.items()}}
+    try:
+        return RulesetSpec.model_validate({**raw, "source": source})
+    except ValidationError as err:
+        raise RulesetCompileError(_problems(err, raw, source)) from None
+
+
+def parse_list(text: str, source: str = "<text>") -> NamedList:
+    """Parse one named-list document."""
+    raw = _yaml(text, source)
+    try:
+        return NamedList.model_validate(raw)
+    except ValidationError as err:
+        raise RulesetCompileError(_problems(err, raw, source)) from None
+
+
+def load_list(path: str | Path) -> NamedList:
+    p = Path(path)
+    return parse_list(p.read_text(encoding="utf-8"), str(p))
+
+
+def load_ruleset(path: str | Path) -> RulesetSpec:
+    """Read a ruleset file and the list files it names (relative to it, never outside its folder)."""
+    p = Path(path)
+    spec = parse_ruleset(p.read_text(encoding="utf-8"), str(p))
+    if not spec.list_files:
+        return spec
+    base = p.parent.resolve()
+    lists: dict[str, NamedList] = {}
+    problems: list[Problem] = []
+    for rel in spec.list_files:
+        target = (base / rel).resolve()
+        if not target.is_relative_to(base):
+            problems.append(Problem("LIST_FILE_OUTSIDE", f"list file {rel} is outside {base}", source=str(p)))
+            continue
+        try:
+            named = load_list(target)
+        except OSError as err:
+            problems.append(Problem("LIST_FILE_UNREADABLE", f"{rel}: {err.strerror}", source=str(p)))
+            continue
+        except RulesetCompileError as err:
+            problems.extend(err.problems)
+            continue
+        lists[named.name] = named
+    if problems:
+        raise RulesetCompileError(problems)
+    return spec.with_lists(lists)

@@ -1,0 +1,13 @@
+"""Typed errors of the simulator."""
+
+
+class SimError(Exception):
+    """Base of every error raised by the simulator."""
+
+
+class SimConfigError(SimError, ValueError):
+    """A simulation setting is out of range; the message names the setting and the accepted range."""
+
+
+class SimFileError(SimError):
+    """A simulation file could not be read back; the message names the file and line."""

@@ -1,0 +1,111 @@
+"""The shipped starter ruleset: loads, compiles, and catches the patterns it claims to catch."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from risk.rules import CompiledRuleset, Mode, compile_ruleset, load_ruleset, validate_spec
+
+from .helpers import columns_of, random_rows
+
+STARTER = Path(__file__).resolve().parents[4] / "rules" / "starter.yaml"
+T = 1_790_000_000_000
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_ruleset(STARTER)
+
+
+@pytest.fixture(scope="module")
+def ruleset(spec) -> CompiledRuleset:
+    return compile_ruleset(spec)
+
+
+def test_starter_has_no_errors_or_warnings(spec) -> None:
+    assert validate_spec(spec) == []
+
+
+def test_starter_has_at_least_sixty_rules(spec) -> None:
+    assert len(spec.rules) >= 60
+
+
+def test_starter_has_shadow_rules(spec) -> None:
+    assert sum(r.mode is Mode.SHADOW for r in spec.rules) >= 3
+
+
+def test_starter_has_a_province_param_override_and_a_county_disable(spec) -> None:
+    province = [s for s in spec.scopes if s.path.count("/") == 0 and s.params]
+    county = [s for s in spec.scopes if s.path.count("/") == 2 and s.disable]
+    assert (len(province) >= 1, len(county) >= 1) == (True, True)
+
+
+def test_reason_codes_are_upper_snake(spec) -> None:
+    assert all(re.fullmatch(r"[A-Z][A-Z0-9]*(_[A-Z0-9]+)*", r.reason_code) for r in spec.rules)
+
+
+def test_starter_lists_are_loaded(spec) -> None:
+    assert {"blocked_devices", "blocked_payees", "blocked_ips", "allowed_accounts"} <= set(spec.lists)
+
+
+def _ids(ruleset: CompiledRuleset, row: dict[str, Any], path: str = "11/1101/110105/0002") -> set[str]:
+    return {h.rule_id for h in ruleset.evaluate_one(row, path, T)}
+
+
+QUIET: dict[str, Any] = {"tx.amount": 200.0, "tx.channel": "mobile", "tx.tx_type": "transfer", "tx.currency": "CNY",
+                         "tx.hour": 14, "tx.has_device": True, "tx.has_geo": True, "tx.account_id": "A1",
+                         "tx.customer_age": 40, "account.tx_count_1h": 1, "account.tx_count_24h": 2}
+
+
+def test_quiet_daytime_payment_hits_nothing(ruleset) -> None:
+    assert _ids(ruleset, QUIET) == set()
+
+
+def test_elderly_customer_large_transfer_to_new_payee_is_caught(ruleset) -> None:
+    row = {**QUIET, "tx.customer_age": 72, "account.is_new_payee": True, "tx.amount": 30000.0}
+    assert "SCM001_ELDERLY_NEW_PAYEE_LARGE" in _ids(ruleset, row)
+
+
+def test_transfer_after_password_reset_is_caught(ruleset) -> None:
+    row = {**QUIET, "account.minutes_since_password_reset": 12.0, "tx.amount": 15000.0}
+    assert "ATO001_PWD_RESET_TRANSFER" in _ids(ruleset, row)
+
+
+def test_blocked_device_is_caught(ruleset) -> None:
+    assert "LST001_BLOCKED_DEVICE" in _ids(ruleset, {**QUIET, "tx.device_id": "dev-7f3a9c01e2"})
+
+
+def test_allowed_account_skips_velocity_rules(ruleset) -> None:
+    row = {**QUIET, "account.tx_count_1h": 30, "tx.account_id": "62300100000099999"}
+    assert "VEL002_HIGH_1H" not in _ids(ruleset, row)
+
+
+def test_guangdong_uses_its_lower_large_amount(ruleset) -> None:
+    row = {**QUIET, "tx.amount": 40000.0, "account.amount_mean_30d": None}
+    assert ("AMT005_NO_HISTORY_LARGE" in _ids(ruleset, row, "44/4403/440305"),
+            "AMT005_NO_HISTORY_LARGE" in _ids(ruleset, row, "11/1101")) == (True, False)
+
+
+def test_tianhe_disables_the_night_rule(ruleset) -> None:
+    row = {**QUIET, "tx.hour": 2, "tx.amount": 60000.0}
+    assert ("NGT001_NIGHT_LARGE" in _ids(ruleset, row, "44/4401/440103"),
+            "NGT001_NIGHT_LARGE" in _ids(ruleset, row, "44/4401/440106/0012")) == (True, False)
+
+
+def test_starter_single_and_batch_agree_across_branches(ruleset) -> None:
+    rows = random_rows(600, seed=9, missing=0.1)
+    paths = ["44/4401/440106/0012", "44/4403/440305", "45/4501", "11/1101"] * 150
+    batch = ruleset.evaluate_batch(columns_of(rows), paths, np.full(600, T))
+    assert [batch.hits(i) for i in range(600)] == [ruleset.evaluate_one(r, p, T) for r, p in zip(rows, paths,
+                                                                                                  strict=True)]
+
+
+def test_starter_parity_rows_produce_hits(ruleset) -> None:
+    rows = random_rows(600, seed=9, missing=0.1)
+    batch = ruleset.evaluate_batch(columns_of(rows), ["11/1101"] * 600, np.full(600, T))
+    assert (batch.matrix.any(axis=0)).sum() >= 40
