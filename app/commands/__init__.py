@@ -8,6 +8,10 @@ import typer
 def mount(root: typer.Typer) -> None:
     from app.commands.demo import cli as demo_cli
     from app.commands.rules import cli as rules_cli
+    from app.replay import cli as replay_cli
+    from app.simulate import cli as simulate_cli
 
     root.add_typer(rules_cli, name="rules")
     root.add_typer(demo_cli)
+    root.add_typer(simulate_cli)
+    root.add_typer(replay_cli)

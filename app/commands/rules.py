@@ -16,7 +16,9 @@ from rich.table import Table
 from app.control.publish import activate, publish, read_state
 from app.control.records import ControlError
 from app.settings import Settings
-from risk.rules import compile_ruleset, diff_rulesets, parse_ruleset, validate
+from app.rulesets import bundle
+from risk.rules import compile_ruleset, diff_rulesets, load_ruleset, parse_ruleset
+from risk.rules.validate import validate_file
 
 cli = typer.Typer(help="Write, check and deploy rulesets without restarting workers.", no_args_is_help=True)
 console = Console()
@@ -34,7 +36,7 @@ def _settings(bootstrap: str | None, prefix: str | None) -> Settings:
 @cli.command("validate")
 def validate_cmd(path: RulesFile, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Check syntax, names, types and limits; exit 1 on any error (same checks as publishing)."""
-    problems = validate(path.read_text(), str(path))
+    problems = validate_file(path)
     errors = [p for p in problems if p.severity == "error"]
     if as_json:
         typer.echo(json.dumps([p.__dict__ for p in problems], indent=2))
@@ -42,8 +44,9 @@ def validate_cmd(path: RulesFile, as_json: Annotated[bool, typer.Option("--json"
         for problem in problems:
             console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}")
         if not errors:
-            compiled = compile_ruleset(parse_ruleset(path.read_text(), str(path)))
-            console.print(f"[green]ok[/green]: {len(compiled.rules)} rules, version {compiled.version}")
+            spec = load_ruleset(path)
+            compiled = compile_ruleset(spec)
+            console.print(f"[green]ok[/green]: {len(spec.rules)} rules, version {compiled.version}")
     raise typer.Exit(1 if errors else 0)
 
 
@@ -61,7 +64,7 @@ def diff_cmd(path: RulesFile, bootstrap: Bootstrap = None, topic_prefix: Prefix 
     """What would change against the deployed ruleset (or the shipped default when none is deployed)."""
     settings = _settings(bootstrap, topic_prefix)
     old_text, label = asyncio.run(_active_ruleset_text(settings))
-    diff = diff_rulesets(parse_ruleset(old_text, label), parse_ruleset(path.read_text(), str(path)))
+    diff = diff_rulesets(parse_ruleset(old_text, label), load_ruleset(path))
     if diff.is_empty:
         console.print(f"no changes against {label}")
         return
@@ -90,20 +93,21 @@ def publish_cmd(
     topic_prefix: Prefix = None,
 ) -> None:
     """Validate, then publish to the control topic; every worker switches within seconds, no restart."""
-    text = path.read_text()
-    errors = [p for p in validate(text, str(path)) if p.severity == "error"]
+    errors = [p for p in validate_file(path) if p.severity == "error"]
     if errors:
         for problem in errors:
             console.print(f"[red]{problem}")
         console.print("[red]refused[/red]: the ruleset has errors; nothing was published")
         raise typer.Exit(1)
-    compiled = compile_ruleset(parse_ruleset(text, str(path)))
+    text = bundle(path)  # lists inlined: workers never read the analyst's files
+    spec = parse_ruleset(text, str(path))
+    compiled = compile_ruleset(spec)
     try:
         asyncio.run(publish(_settings(bootstrap, topic_prefix), "ruleset", compiled.version, text, author, note))
     except ControlError as err:
         console.print(f"[red]{err}")
         raise typer.Exit(2) from err
-    console.print(f"published ruleset [bold]{compiled.version}[/bold] ({len(compiled.rules)} rules)")
+    console.print(f"published ruleset [bold]{compiled.version}[/bold] ({len(spec.rules)} rules)")
 
 
 @cli.command("rollback")

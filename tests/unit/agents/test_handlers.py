@@ -1,0 +1,80 @@
+"""The agents' handlers, driven in-process by LocalPipeline (the same code the Faust agents call)."""
+
+import asyncio
+from datetime import UTC, datetime
+
+import orjson
+import pytest
+
+from agents.local import LocalPipeline
+from app.control.holder import StrategyHolder
+from app.settings import Settings
+from schemas import Alert, BlockCommand, DeadLetter, Decision
+
+BASE = 1_764_000_000_000
+
+
+def iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
+
+
+def tx(n: int, account: str = "acc1", **extra) -> dict:
+    return {"transaction_id": f"t{n}", "event_time": iso(BASE + n * 60_000), "account_id": account,
+            "customer_id": "c1", "branch": {"province": "44", "city": "4401", "county": "440106"},
+            "channel": "mobile", "tx_type": "transfer", "amount": "120.00",
+            "counterparty": {"id": "payee1"}, "device_id": "dev1", **extra}
+
+
+@pytest.fixture(scope="module")
+def holder() -> StrategyHolder:
+    return StrategyHolder.from_files(Settings())
+
+
+def run(holder, messages):
+    pipeline = LocalPipeline(holder.current)
+    out = asyncio.run(pipeline.run([(t, k.encode() if k else None, orjson.dumps(v)) for t, k, v in messages]))
+    return pipeline, out
+
+
+def test_account_events_reach_the_next_transaction_features(holder):
+    event = {"event_id": "e1", "event_time": iso(BASE), "account_id": "acc1", "kind": "password_reset"}
+    _, out = run(holder, [("account-events", "acc1", event), ("transactions", "acc1", tx(5))])
+    assert out.decisions[0]["features"]["account.minutes_since_password_reset"] == 5.0
+
+
+def test_input_keyed_by_something_else_is_rekeyed_and_still_uses_account_state(holder):
+    pipeline, out = run(holder, [("transactions", "acc1", tx(1)), ("transactions", "wrong-key", tx(2))])
+    assert [d["features"]["account.tx_count_1h"] for d in out.decisions] == [1, 2]
+    assert pipeline.counters.counts["transactions.rekeyed"] == 1
+
+
+def test_a_duplicate_transaction_id_is_decided_once_and_dead_lettered(holder):
+    _, out = run(holder, [("transactions", "acc1", tx(1)), ("transactions", "acc1", tx(1))])
+    assert len(out.decisions) == 1
+    assert [DeadLetter.model_validate(d).error.code for d in out.dead_letters] == ["duplicate_transaction_id"]
+
+
+def test_labels_feed_counterparty_risk_after_they_are_confirmed(holder):
+    label = {"transaction_id": "t1", "is_fraud": True, "source": "analyst", "confirmed_at": iso(BASE + 120_000),
+             "counterparty_id": "payee1"}
+    _, out = run(holder, [("transactions", "acc1", tx(1)), ("fraud-labels", "t1", label),
+                          ("transactions", "acc2", tx(5, account="acc2"))])
+    assert out.decisions[0]["features"]["counterparty.fraud_count_30d"] == 0
+    assert out.decisions[1]["features"]["counterparty.fraud_count_30d"] == 1
+
+
+def test_outputs_match_the_published_schemas(holder):
+    blocked = tx(1, device_id="dev-blocked-test", amount="250000.00")
+    _, out = run(holder, [("transactions", "acc1", blocked)])
+    decision = Decision.model_validate(out.decisions[0])
+    assert decision.action != "ALLOW", decision.reason_codes
+    assert [Alert.model_validate(a).transaction_id for a in out.alerts] == ["t1"]
+    for command in out.blocks:
+        BlockCommand.model_validate(command)
+
+
+def test_bad_input_never_stops_the_stream(holder):
+    pipeline = LocalPipeline(holder.current)
+    out = asyncio.run(pipeline.run([("transactions", b"acc1", b"\xff\xfe garbage"),
+                                    ("transactions", b"acc1", orjson.dumps(tx(2)))]))
+    assert len(out.decisions) == 1 and out.dead_letters[0]["error"]["code"] == "invalid_json"

@@ -1,0 +1,33 @@
+import pytest
+
+from app.control.records import ControlError, ControlRecord, sign, verify
+
+RECORD = ControlRecord(kind="ruleset", version="v2", author="analyst", published_at_ms=1, body="rules: []")
+
+
+def test_a_signed_record_verifies_with_the_same_token():
+    raw = sign(RECORD, "secret").model_dump_json().encode()
+    assert verify(raw, "secret") == sign(RECORD, "secret")
+
+
+def test_a_record_signed_with_another_token_is_refused():
+    raw = sign(RECORD, "attacker").model_dump_json().encode()
+    with pytest.raises(ControlError, match="bad signature"):
+        verify(raw, "secret")
+
+
+def test_a_tampered_body_is_refused():
+    signed = sign(RECORD, "secret")
+    raw = signed.model_copy(update={"body": "rules: [evil]"}).model_dump_json().encode()
+    with pytest.raises(ControlError):
+        verify(raw, "secret")
+
+
+def test_signing_needs_a_token():
+    with pytest.raises(ControlError, match="FRAUDSTREAM_ADMIN_TOKEN"):
+        sign(RECORD, "")
+
+
+def test_malformed_bytes_are_a_control_error():
+    with pytest.raises(ControlError, match="malformed"):
+        verify(b"{nope", "secret")
