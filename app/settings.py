@@ -35,6 +35,7 @@ class Settings(BaseSettings):
     web_port: int = Field(default=6066, ge=1, le=65535)
     web_enabled: bool = True
     log_level: Literal["debug", "info", "warning", "error"] = "info"
+    uvloop: bool = Field(default=True, description="run the worker on uvloop")
     admin_token: SecretStr | None = Field(default=None, description="signs control-topic messages (rules/models)")
     ruleset_path: Path = Field(default=ROOT / "rules" / "starter.yaml",
                                description="ruleset used until one is published")
@@ -51,6 +52,7 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000)
+    producer_buffer_messages: int = Field(default=20_000, ge=100, description="pending sends before backpressure")
     commit_interval_s: float = Field(default=1.0, gt=0)
     state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
 

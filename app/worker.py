@@ -14,6 +14,10 @@ from app.topics import ensure_topics
 
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.log_level)
+    if settings.uvloop:
+        import mode.loop
+
+        mode.loop.use("uvloop")  # a faster event loop: the worker is bound by per-message asyncio overhead
     asyncio.run(ensure_topics(settings))
     settings.datadir.mkdir(parents=True, exist_ok=True)
     app = build_app(settings)

@@ -46,7 +46,7 @@ def _load(decisions: Path, labels: Path) -> tuple[list, list]:
     return ([parse_decision(r) for r in read_jsonl(decisions)], [parse_label(r) for r in read_jsonl(labels)])
 
 
-def _metrics_table(title: str, metrics: dict[str, ScoreMetrics]) -> Table:
+def metrics_table(title: str, metrics: dict[str, ScoreMetrics]) -> Table:
     table = Table(title=title)
     for column in ("score", "rows", "frauds", "AUC", "AP", "P@k/day", "recall@budget"):
         table.add_column(column, justify="right" if column != "score" else "left")
@@ -77,7 +77,7 @@ def train(
     result = train_and_register(
         split, name=name, version=version, registry=Registry(root), params=LgbmParams(num_trees=trees),
         settings=EvalSettings(k=k, budget=budget, blend=linear_blend(blend_weight)), show_progress=progress)
-    console.print(_metrics_table(f"{name}/{version} on the evaluation window", result.evaluation.metrics))
+    console.print(metrics_table(f"{name}/{version} on the evaluation window", result.evaluation.metrics))
     console.print(f"saved to {result.path}  checksum {result.model.manifest.checksum}")
 
 
@@ -105,7 +105,7 @@ def evaluate(
     if as_json:
         typer.echo(json.dumps({n: m.as_dict() for n, m in evaluation.metrics.items()}, indent=2))
     else:
-        console.print(_metrics_table(f"{name}/{version}, {start} - {end}", evaluation.metrics))
+        console.print(metrics_table(f"{name}/{version}, {start} - {end}", evaluation.metrics))
 
 
 @cli.command("list")

@@ -165,7 +165,8 @@ def record_history(config: SimConfig, out: Path, *, sources: StrategySources | N
                f"({meta.dead_letters} dead letters): the history would be incomplete")
         raise DatasetError(msg)
     paths.meta.write_text(meta.to_json(), encoding="utf-8")
-    log.info("history.recorded", out=str(out), **{k: v for k, v in asdict(meta).items() if k.endswith("s")})
+    log.info("history.recorded", out=str(out), transactions=meta.transactions, labels=meta.labels,
+             fraud_labels=meta.fraud_labels, ruleset=meta.ruleset_version, model=meta.model_version)
     return meta
 
 

@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 
 from modelplatform.dataset import (
-    LabelRecord,
     DecisionRecord,
+    LabelRecord,
     Split,
     Unlabelled,
     build_set,

@@ -84,6 +84,32 @@ def train_lgbm(ds: LabelledSet, *, name: str, version: str, feature_names: Seque
         train_window=_window(ds), label_cutoff_ms=ds.cutoff_ms, created_at_ms=_now_ms(created_at_ms))
 
 
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return np.exp(-np.logaddexp(0.0, -z))  # 1 / (1 + e^-z) without overflow for large |z|
+
+
+def _penalised_loss(design: np.ndarray, y: np.ndarray, w: np.ndarray, penalty: np.ndarray) -> float:
+    z = design @ w
+    return float(np.sum(np.logaddexp(0.0, z) - y * z) + 0.5 * np.sum(penalty * w * w))
+
+
+def _damped_step(design: np.ndarray, y: np.ndarray, w: np.ndarray, step: np.ndarray, penalty: np.ndarray,
+                 loss: float, *, halvings: int = 30) -> tuple[np.ndarray, float, np.ndarray]:
+    """Newton step, halved until the penalised loss does not rise.
+
+    On (nearly) separable fraud data a full Newton step from the start overshoots, the logits explode and
+    the fit ends with every score at exactly 0 or 1 (AUC 0.5): the baseline would be a straw man.
+    """
+    scale = 1.0
+    for _ in range(halvings):
+        candidate = w - scale * step
+        new_loss = _penalised_loss(design, y, candidate, penalty)
+        if np.isfinite(new_loss) and new_loss <= loss:
+            return candidate, new_loss, scale * step
+        scale *= 0.5
+    return w, loss, np.zeros_like(step)
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, config: LogisticConfig = LogisticConfig(), *,
                  show_progress: bool = False) -> LogisticParams:
     """L2-penalised logistic regression by Newton's method (IRLS) on the shared transform."""
@@ -100,14 +126,15 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, config: LogisticConfig = Logistic
     penalty = np.full(design.shape[1], config.l2)
     penalty[0] = 0.0  # the intercept is not shrunk
     with progress_bar("logistic baseline", config.max_iter, enabled=show_progress) as advance:
+        loss = _penalised_loss(design, yf, w, penalty)
         for _ in range(config.max_iter):
-            p = 1.0 / (1.0 + np.exp(-(design @ w)))
+            p = _sigmoid(design @ w)
             gradient = design.T @ (p - yf) + penalty * w
             hessian = (design * (p * (1 - p))[:, None]).T @ design + np.diag(penalty + 1e-9)
             step = np.linalg.solve(hessian, gradient)
-            w -= step
+            w, loss, taken = _damped_step(design, yf, w, step, penalty, loss)
             advance(1)
-            if np.max(np.abs(step)) < config.tol:
+            if np.max(np.abs(taken)) < config.tol:
                 break
     return LogisticParams(mean, scale, w[1:], float(w[0]))
 

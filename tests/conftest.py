@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
+import structlog
 
 from app import localkafka
 
@@ -79,6 +80,13 @@ def kafka_bootstrap() -> Iterator[str]:
         yield handle.bootstrap
     finally:
         localkafka.stop(name)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_structlog() -> Iterator[None]:
+    """A CLI test may configure logging; the next test starts from structlog's defaults again."""
+    yield
+    structlog.reset_defaults()
 
 
 @pytest.fixture

@@ -6,7 +6,9 @@ import typer
 
 
 def mount(root: typer.Typer) -> None:
+    from app.commands.backtest import cli as backtest_cli
     from app.commands.demo import cli as demo_cli
+    from app.commands.model import cli as model_cli
     from app.commands.rules import cli as rules_cli
     from app.replay import cli as replay_cli
     from app.simulate import cli as simulate_cli
@@ -15,3 +17,5 @@ def mount(root: typer.Typer) -> None:
     root.add_typer(demo_cli)
     root.add_typer(simulate_cli)
     root.add_typer(replay_cli)
+    root.add_typer(backtest_cli)
+    root.add_typer(model_cli, name="model")

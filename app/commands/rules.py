@@ -15,8 +15,8 @@ from rich.table import Table
 
 from app.control.publish import activate, publish, read_state
 from app.control.records import ControlError
-from app.settings import Settings
 from app.rulesets import bundle
+from app.settings import Settings
 from risk.rules import compile_ruleset, diff_rulesets, load_ruleset, parse_ruleset
 from risk.rules.validate import validate_file
 

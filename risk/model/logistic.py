@@ -38,7 +38,7 @@ class LogisticParams:
 
     def predict(self, x: np.ndarray) -> np.ndarray:
         logits = self.design(x) @ self.coef + self.intercept
-        return 1.0 / (1.0 + np.exp(-logits))
+        return np.exp(-np.logaddexp(0.0, -logits))  # the sigmoid, without overflow for large |logits|
 
     def to_payload(self) -> str:
         return json.dumps({"transform": TRANSFORM, "mean": self.mean.tolist(), "scale": self.scale.tolist(),

@@ -1,0 +1,215 @@
+"""`fraudstream model …`: record a training history, train, publish/rollback/list live models, compare.
+
+The offline half (history, train, compare) reads and writes files; the live half (publish, rollback,
+list) goes through the signed control topic, so every worker swaps models without a restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from app.control.plane import NO_MODEL
+from app.control.publish import activate, publish, read_state
+from app.control.records import ControlError
+from app.settings import Settings
+from modelplatform.deploy import (
+    DeployRole,
+    active_version,
+    checked_artifact,
+    control_version,
+    previous_version,
+    published_models,
+)
+from modelplatform.exceptions import RegistryError
+
+cli = typer.Typer(help="Train, deploy and compare fraud models (champion/challenger).", no_args_is_help=True)
+console = Console()
+
+Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS")]
+Prefix = Annotated[str | None, typer.Option("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX")]
+HistoryDir = Annotated[Path, typer.Option("--history", file_okay=False, help="directory from `model history`")]
+DAY_MS = 86_400_000
+
+
+def _settings(bootstrap: str | None, prefix: str | None) -> Settings:
+    overrides = {"bootstrap_servers": bootstrap, "topic_prefix": prefix}
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+def _read_optional(path: Path | None) -> str | None:
+    return path.read_text(encoding="utf-8") if path is not None else None
+
+
+@cli.command("history")
+def history_cmd(
+    days: Annotated[float, typer.Option(min=1 / 24, help="simulated days")] = 28.0,
+    customers: Annotated[int, typer.Option(min=10, help="simulated customers")] = 3000,
+    seed: Annotated[int, typer.Option(help="simulation seed")] = 7,
+    fraud_rate: Annotated[float, typer.Option(min=0.0, max=0.2, help="target share of fraud")] = 0.01,
+    out: Annotated[Path, typer.Option(file_okay=False, help="output directory")] = Path("var/history"),
+    champion: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="champion artifact")] = None,
+    challenger: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="challenger artifact")] = None,
+) -> None:
+    """Simulate, decide every transaction with the streaming handlers, write decisions + labels JSONL.
+
+    Without models: the shipped rules alone (training data). With --champion/--challenger: decisions carry
+    both live scores, the input of `model compare`.
+    """
+    from modelplatform.history import record_history, shipped_sources
+    from sim.config import SimConfig
+
+    config = SimConfig(seed=seed, customers=customers, days=days, fraud_rate=fraud_rate)
+    sources = shipped_sources(champion=_read_optional(champion), challenger=_read_optional(challenger))
+    meta = record_history(config, out, sources=sources)
+    console.print(f"{meta.decisions} decisions, {meta.labels} labels ({meta.fraud_labels} fraud) in {out}")
+
+
+@cli.command("train")
+def train_cmd(
+    history: HistoryDir,
+    version: Annotated[str, typer.Option(help="model version to register")],
+    name: Annotated[str, typer.Option()] = "fraud-lgbm",
+    root: Annotated[Path, typer.Option(help="registry root")] = Path("var/models"),
+    eval_days: Annotated[float, typer.Option(help="last days of the history held out for evaluation")] = 7.0,
+    train_gap_days: Annotated[float, typer.Option(help="immature training days left out before the split")] = 0.0,
+    eval_maturity_days: Annotated[float, typer.Option(help="evaluation labels confirmed by end + this")] = 30.0,
+    trees: Annotated[int, typer.Option(min=1)] = 200,
+    k: Annotated[int, typer.Option(min=1, help="accounts reviewed per day (precision@k)")] = 20,
+    budget: Annotated[float, typer.Option(min=0.0, max=1.0, help="alerted share of transactions")] = 0.01,
+    policy: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="policy YAML whose blend weights make 'combined' "
+                                                     "(default: the shipped policy)")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
+    progress: Annotated[bool, typer.Option("--progress/--no-progress")] = False,
+) -> None:
+    """Train LightGBM + logistic baseline on the history's early days (labels known at the split), evaluate
+    on the last days next to the rules and the policy's rules+model blend, register model and card."""
+    from modelplatform.cli import metrics_table
+    from modelplatform.quality import QualitySpec, train_on_history
+    from modelplatform.registry import Registry
+    from modelplatform.train import LgbmParams
+
+    spec = QualitySpec(eval_days=eval_days, train_gap_days=train_gap_days, eval_maturity_days=eval_maturity_days)
+    result = train_on_history(history, version=version, name=name, spec=spec, registry=Registry(root),
+                              params=LgbmParams(num_trees=trees), k=k, budget=budget,
+                              policy_text=_read_optional(policy), show_progress=progress)
+    if as_json:
+        typer.echo(json.dumps({n: m.as_dict() for n, m in result.evaluation.metrics.items()}, indent=2))
+        return
+    console.print(metrics_table(f"{name}/{version} on the last {eval_days:g} days", result.evaluation.metrics))
+    console.print(f"artifact {result.path / 'artifact.json' if result.path else '-'}  "
+                  f"checksum {result.model.manifest.checksum}")
+
+
+@cli.command("publish")
+def publish_cmd(
+    artifact: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="model artifact JSON")],
+    role: Annotated[DeployRole, typer.Option(help="champion (acts) or challenger (shadow only)")] = DeployRole.CHAMPION,
+    author: Annotated[str, typer.Option(help="who publishes (recorded)")] = getpass.getuser(),
+    note: Annotated[str, typer.Option(help="why")] = "",
+    bootstrap: Bootstrap = None,
+    topic_prefix: Prefix = None,
+) -> None:
+    """Verify the artifact, publish it and make it the active model for the role on every worker."""
+    text = artifact.read_text(encoding="utf-8")
+    try:
+        model = checked_artifact(text, str(artifact))
+    except RegistryError as err:
+        console.print(f"[red]{err}[/red]\nnothing was published")
+        raise typer.Exit(1) from err
+    version = control_version(model.key)
+    try:
+        asyncio.run(publish(_settings(bootstrap, topic_prefix), role.kind, version, text, author, note))
+    except ControlError as err:
+        console.print(f"[red]{err}")
+        raise typer.Exit(2) from err
+    console.print(f"published {role} [bold]{model.key}[/bold] (control version {version})")
+
+
+@cli.command("rollback")
+def rollback_cmd(
+    role: Annotated[DeployRole, typer.Option(help="champion or challenger")] = DeployRole.CHAMPION,
+    to: Annotated[str | None, typer.Option(help="version (name/version or name:version) or 'none'; "
+                                                "default: the one published before the active")] = None,
+    author: Annotated[str, typer.Option()] = getpass.getuser(),
+    bootstrap: Bootstrap = None,
+    topic_prefix: Prefix = None,
+) -> None:
+    """Point every worker at an earlier model for the role, or at none (rules alone / no shadow model)."""
+    settings = _settings(bootstrap, topic_prefix)
+    try:
+        artifacts, pointers = asyncio.run(read_state(settings))
+        published = published_models(artifacts, pointers, role)
+        active = active_version(pointers, role)
+        target = control_version(to) if to else previous_version(published, active)
+        known = {p.version for p in published}
+        if target != NO_MODEL and target not in known:
+            console.print(f"[red]unknown {role} version {target!r}; published: "
+                          f"{', '.join(sorted(known)) or 'none'}")
+            raise typer.Exit(1)
+        asyncio.run(activate(settings, role.kind, target, author, note=f"rollback from {active}"))
+    except ControlError as err:
+        console.print(f"[red]{err}")
+        raise typer.Exit(2) from err
+    console.print(f"active {role} is now [bold]{target}[/bold] (was {active})")
+
+
+@cli.command("list")
+def list_cmd(bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
+    """Models published on the control topic per role, with author and time; active ones marked."""
+    try:
+        artifacts, pointers = asyncio.run(read_state(_settings(bootstrap, topic_prefix)))
+    except ControlError as err:
+        console.print(f"[red]{err}")
+        raise typer.Exit(2) from err
+    table = Table(title="published models")
+    for column in ("", "role", "version", "author", "published (UTC)", "note"):
+        table.add_column(column)
+    for role in DeployRole:
+        for p in published_models(artifacts, pointers, role):
+            when = datetime.fromtimestamp(p.published_at_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M:%S")
+            table.add_row("*" if p.active else "", str(role), p.version, p.author, when, p.note)
+        if active_version(pointers, role) == NO_MODEL:
+            table.add_row("*", str(role), NO_MODEL, "", "", "model removed")
+    console.print(table)
+
+
+@cli.command("compare")
+def compare_cmd(
+    history: HistoryDir,
+    cutoff_days: Annotated[float, typer.Option(help="labels confirmed by the history's end + this count")] = 30.0,
+    start_day: Annotated[float, typer.Option(help="compare decisions from this day of the history")] = 0.0,
+    k: Annotated[int, typer.Option(min=1)] = 20,
+    budget: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.01,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    """Champion vs challenger on labelled decisions carrying both live scores (a history recorded with
+    --champion and --challenger, or decisions exported from the live topic in the same layout)."""
+    from modelplatform.compare import compare
+    from modelplatform.dataset import NO_LIMIT_MS, build_set
+    from modelplatform.history import HistoryPaths, day_ms
+    from modelplatform.quality import load_history
+
+    paths = HistoryPaths(history)
+    meta = paths.read_meta()
+    ds = build_set(*load_history(paths), start_ms=day_ms(meta, start_day), end_ms=NO_LIMIT_MS,
+                   cutoff_ms=meta.end_ms + int(cutoff_days * DAY_MS))
+    report = compare(ds, k=k, budget=budget)
+    if report.rows == 0:
+        console.print("[red]no decision carries both a champion and a challenger score")
+        raise typer.Exit(1)
+    typer.echo(json.dumps(report.to_dict(), indent=2) if as_json else report.to_markdown())
+
+
+
+if __name__ == "__main__":
+    cli()
