@@ -29,18 +29,18 @@ class Settings(BaseSettings):
     topic_prefix: str = Field(default="", pattern=r"^[A-Za-z0-9._-]*$",
                               description="prefix on every topic name, e.g. 'sandbox.' for replays")
     partitions: int = Field(default=8, ge=1, le=1024, description="partitions of every topic we create")
-    replication_factor: int = Field(default=1, ge=1, le=5)
+    replication_factor: int = Field(default=1, ge=1, le=5, description="replication of topics we create")
     datadir: Path = Field(default=ROOT / "var" / "worker", description="RocksDB state; one per worker process")
-    store: Literal["rocksdb://", "memory://"] = "rocksdb://"
-    web_port: int = Field(default=6066, ge=1, le=65535)
-    web_enabled: bool = True
-    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    store: Literal["rocksdb://", "memory://"] = Field(default="rocksdb://", description="table store")
+    web_port: int = Field(default=6066, ge=1, le=65535, description="/health and /metrics")
+    web_enabled: bool = Field(default=True, description="serve /health and /metrics")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="log threshold")
     uvloop: bool = Field(default=True, description="run the worker on uvloop")
     admin_token: SecretStr | None = Field(default=None, description="signs control-topic messages (rules/models)")
     ruleset_path: Path = Field(default=ROOT / "rules" / "starter.yaml",
                                description="ruleset used until one is published")
-    policy_path: Path = Field(default=ROOT / "rules" / "policy.yaml")
-    responses_path: Path = Field(default=ROOT / "rules" / "responses.yaml")
+    policy_path: Path = Field(default=ROOT / "rules" / "policy.yaml", description="decision policy until published")
+    responses_path: Path = Field(default=ROOT / "rules" / "responses.yaml", description="block-command plan")
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")
@@ -51,9 +51,9 @@ class Settings(BaseSettings):
                                  description="of those, how many re-emit their first features byte-identically")
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
-    producer_linger_ms: int = Field(default=5, ge=0, le=1000)
+    producer_linger_ms: int = Field(default=5, ge=0, le=1000, description="producer batching delay")
     producer_buffer_messages: int = Field(default=20_000, ge=100, description="pending sends before backpressure")
-    commit_interval_s: float = Field(default=1.0, gt=0)
+    commit_interval_s: float = Field(default=1.0, gt=0, description="offset commit interval")
     state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
 
     def topic(self, name: str) -> str:

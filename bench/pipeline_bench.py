@@ -30,7 +30,7 @@ def transactions(count: int, accounts: int, start: int, base_ms: int) -> list[tu
         account = f"acc{i % accounts:07d}"
         tx_id = f"b{i:09d}"
         doc = {
-            "transaction_id": tx_id, "event_time": _iso(base_ms + i * 20), "account_id": account,
+            "transaction_id": tx_id, "event_time": _iso(base_ms + i % 4_000_000 * 20), "account_id": account,
             "customer_id": f"c{i % accounts:07d}",
             "branch": {"province": "44", "city": f"44{i % 6:02d}", "county": f"44{i % 6:02d}{i % 5:02d}"},
             "channel": ("mobile", "online", "quickpay", "pos")[i % 4], "tx_type": "transfer",
@@ -115,6 +115,8 @@ async def measure(bootstrap: str, *, saturation_n: int, loads: tuple[int, ...], 
                               timeout_s=180)
         if warm.received < warm.sent:
             raise RuntimeError(f"worker did not decide the warm-up ({warm.received}/{warm.sent}); see {workdir}")
+        await asyncio.sleep(2)
+        rss_warm, disk_warm = _rss_mb(worker.pid), _du_mb(datadir)
         sat = await run_load(bootstrap, source, decisions, transactions(saturation_n, accounts, 20_000_000, base_ms),
                              _tx_id, None, timeout_s=300)
         results["pipeline_tps"] = sat.throughput
@@ -129,15 +131,13 @@ async def measure(bootstrap: str, *, saturation_n: int, loads: tuple[int, ...], 
         results["offered"] = {rate: {"sent": r.sent, "received": r.received, "p50_ms": r.percentile(50),
                                      "p99_ms": r.percentile(99), "achieved_tps": r.throughput}
                               for rate, r in offered.items()}
-        rss = _rss_mb(worker.pid)
         await asyncio.sleep(2)
-        disk = _du_mb(datadir)
+        rss, disk = _rss_mb(worker.pid), _du_mb(datadir)
         active = min(accounts, 2000 + saturation_n + sum(int(rate * load_seconds) for rate in loads))
-        results["rss_mb"] = rss
-        results["state_disk_mb"] = disk
-        results["active_accounts"] = active
-        results["rss_mb_per_100k_accounts"] = rss / active * 100_000
-        results["disk_mb_per_100k_accounts"] = disk / active * 100_000
+        added = max(active - min(accounts, 2000), 1)
+        results.update(rss_mb=rss, state_disk_mb=disk, active_accounts=active,
+                       rss_mb_per_100k_accounts=(rss - rss_warm) / added * 100_000,
+                       disk_mb_per_100k_accounts=(disk - disk_warm) / added * 100_000)
     finally:
         worker.terminate()
         try:
