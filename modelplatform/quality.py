@@ -7,8 +7,12 @@ Label delay is respected twice over:
 - the evaluation window is judged with the labels known `eval_maturity_days` after it ends (the bank
   evaluates in hindsight, once complaints, analyst verdicts and chargebacks have come in).
 
-"combined" is the score the policy actually acts on: `rule_weight·rule_score + model_weight·model`,
-clipped to [0, 1] (`risk.policy.decide`), with the weights of the policy in force, not a free blend.
+"combined" is the score the policy actually acts on (`risk.policy.combine`): the linear blend
+`rule_weight·rule_score + model_weight·model` clipped to [0, 1], or the policy's fitted logistic combiner
+when it has one; always the form and coefficients of the policy in force, not a free blend.
+
+The first `warmup_days` of a history can be left out of training: their 7- and 30-day features are
+immature (every account looks new), unlike anything the model will score later.
 """
 
 from __future__ import annotations
@@ -16,8 +20,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
-
-import numpy as np
 
 from modelplatform.dataset import (
     DecisionRecord,
@@ -35,13 +37,21 @@ from modelplatform.pipeline import EvalSettings, TrainingResult, train_and_regis
 from modelplatform.records import read_jsonl
 from modelplatform.registry import Registry
 from modelplatform.train import LgbmParams
-from risk.policy import parse_policy
+from risk.policy import combine_array, parse_policy
 from risk.policy.model import PolicySpec
 
 
 def policy_blend(policy: PolicySpec) -> Blend:
     """The policy's own rules+model score, vectorised (same formula as `risk.policy.decide`)."""
-    return lambda rules, model: np.clip(policy.rule_weight * rules + policy.model_weight * model, 0.0, 1.0)
+    return lambda rules, model: combine_array(policy, rules, model)
+
+
+def describe_blend(policy: PolicySpec) -> str:
+    c = policy.combiner
+    if c is None:
+        return f"combined = {policy.rule_weight}*rules + {policy.model_weight}*model (policy {policy.version})"
+    return (f"combined = sigmoid({c.intercept:.4g} + {c.rule_coef:.4g}*rules + {c.model_coef:.4g}*logit(model)) "
+            f"(policy {policy.version}; {c.fitted_on or 'fitted offline'})")
 
 
 def policy_blend_from_text(text: str, source: str = "<policy>") -> Blend:
@@ -54,6 +64,7 @@ class QualitySpec:
     train_gap_days: float = 0.0  # immature training rows left out just before the split
     eval_maturity_days: float = 30.0  # evaluation labels: those confirmed by eval end + this
     unlabelled: Unlabelled = Unlabelled.GENUINE
+    warmup_days: float = 0.0  # first days left out of training (immature long-window features)
 
     def windows(self, meta: HistoryMeta) -> tuple[int, int, int, int]:
         """(train end, split, eval end, eval cut-off) in epoch ms."""
@@ -62,6 +73,9 @@ class QualitySpec:
         if not meta.start_ms < train_end <= split < meta.end_ms:
             msg = (f"a {meta.days}-day history cannot hold {self.eval_days} evaluation days after a "
                    f"{self.train_gap_days}-day gap")
+            raise DatasetError(msg)
+        if day_ms(meta, self.warmup_days) >= train_end:
+            msg = f"{self.warmup_days} warm-up days leave no training rows before the split"
             raise DatasetError(msg)
         return train_end, split, meta.end_ms, meta.end_ms + int(self.eval_maturity_days * 86_400_000)
 
@@ -73,10 +87,10 @@ def load_history(paths: HistoryPaths) -> tuple[list[DecisionRecord], list[LabelR
 
 def history_split(meta: HistoryMeta, decisions: Iterable[DecisionRecord], labels: Iterable[LabelRecord],
                   spec: QualitySpec) -> Split:
-    """Train [start, split - gap) with labels known at the split; evaluate [split, end) in hindsight."""
+    """Train [start + warm-up, split - gap) with labels known at the split; evaluate [split, end) in hindsight."""
     decisions, labels = list(decisions), list(labels)
     train_end, split, end, eval_cutoff = spec.windows(meta)
-    train = build_set(decisions, labels, start_ms=meta.start_ms, end_ms=train_end, cutoff_ms=split,
+    train = build_set(decisions, labels, start_ms=day_ms(meta, spec.warmup_days), end_ms=train_end, cutoff_ms=split,
                       unlabelled=spec.unlabelled)
     evaluation = build_set(decisions, labels, start_ms=split, end_ms=end, cutoff_ms=eval_cutoff,
                            unlabelled=spec.unlabelled)
@@ -98,9 +112,10 @@ def train_on_history(root: Path, *, version: str, name: str = "fraud-lgbm", spec
     policy = parse_policy(policy_text)
     train_end, split_ms, _, eval_cutoff = spec.windows(meta)
     notes = [f"history {root}: seed {meta.seed}, {meta.customers} customers, {meta.days} days",
-             f"train rows before {train_end} with labels confirmed by {split_ms}; evaluation from {split_ms} "
+             f"train rows from {day_ms(meta, spec.warmup_days)} before {train_end} with labels confirmed by "
+             f"{split_ms}; evaluation from {split_ms} "
              f"with labels confirmed by {eval_cutoff}",
-             f"combined = {policy.rule_weight}*rules + {policy.model_weight}*model (policy {policy.version})"]
+             describe_blend(policy)]
     return train_and_register(split, name=name, version=version, registry=registry, params=params,
                               settings=EvalSettings(k=k, budget=budget, blend=policy_blend(policy)),
                               show_progress=show_progress, notes=notes)

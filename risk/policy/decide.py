@@ -2,6 +2,7 @@
 
     rule_score = 1 - prod(1 - weight) over active hits        (independent evidence, stays in [0, 1])
     score      = rule_weight * rule_score + model_weight * model_score   (rule_score alone if no model)
+                 or, when the policy has a `combiner`, its calibrated logistic stack (`risk.policy.combine`)
     action     = the more severe of the most severe active rule action and the threshold action of score
 
 Shadow hits are reported but never change the action or the scores. Reason codes: active hits ordered by
@@ -17,6 +18,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from risk.policy.combine import combine
 from risk.policy.exceptions import ScoreError
 from risk.policy.model import PolicySpec, Thresholds
 from risk.rules.hits import Hit
@@ -64,10 +66,7 @@ def decide(hits: Sequence[Hit], model_score: float | None, branch_path: str, cha
     for h in active:
         miss *= 1.0 - h.weight
     rule_score = min(max(1.0 - miss, 0.0), 1.0)
-    if model_score is None:
-        score = rule_score
-    else:
-        score = min(max(policy.rule_weight * rule_score + policy.model_weight * model_score, 0.0), 1.0)
+    score = combine(policy, rule_score, model_score)
     thresholds = thresholds_for(policy, branch_path, channel)
     score_action = thresholds.action_for(score)
     ordered = sorted(active, key=lambda h: (-_severity(h.action), h.priority, -h.weight, h.rule_id))

@@ -7,7 +7,7 @@ every transaction has thresholds.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
@@ -46,6 +46,17 @@ class Thresholds(_Frozen):
         return Action.ALLOW
 
 
+class Combiner(_Frozen):
+    """A calibrated stack of rule and model scores (see `risk.policy.combine`), fitted offline."""
+
+    kind: Literal["logistic"] = "logistic"
+    intercept: float
+    rule_coef: float = Field(ge=0.0, description="weight of the rule score")
+    model_coef: float = Field(ge=0.0, description="weight of the model score's log-odds")
+    eps: float = Field(default=1e-6, gt=0.0, lt=0.5, description="model scores are clipped to [eps, 1 - eps]")
+    fitted_on: str = Field(default="", description="where the coefficients came from (free text)")
+
+
 def _version_text(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) and not isinstance(value, bool) else value
 
@@ -56,6 +67,8 @@ class PolicySpec(_Frozen):
     rule_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="share of the rule score in the blend")
     model_weight: float = Field(default=0.5, ge=0.0, le=1.0, description="share of the model score")
     score_reason_code: str = Field(default="RISK_SCORE_HIGH", pattern=REASON_CODE_PATTERN)
+    combiner: Combiner | None = Field(default=None, description="when set, replaces the linear blend "
+                                                                "whenever a model score is present")
     thresholds: tuple[Thresholds, ...]
 
     @model_validator(mode="after")

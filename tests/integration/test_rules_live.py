@@ -48,7 +48,10 @@ def test_publish_and_rollback_switch_every_worker_without_restart(kafka_bootstra
         after = [transaction(i, accounts=30) for i in range(len(docs), len(docs) + 60)]
         asyncio.run(produce(kafka_bootstrap, f"{unique_prefix}transactions", [encode(d) for d in after]))
         docs += after
-        decided = values(asyncio.run(consume(kafka_bootstrap, topic, lambda r: len(r) >= len(docs), timeout_s=120)))
+        wanted = {d["transaction_id"] for d in docs}
+        decided = values(asyncio.run(consume(
+            kafka_bootstrap, topic, lambda r: {orjson.loads(x.value)["transaction_id"] for x in r} >= wanted,
+            timeout_s=120)))
         metrics = [worker.metrics() for worker in workers]
     finally:
         for worker in workers:
