@@ -194,11 +194,11 @@ class EntityHandler:
         self._counters.add(f"stage.{self._stage.name}.{outcome.status.value}")
         env["f"].update(outcome.features)
         env["t"][self._stage.name] = outcome.elapsed_ms
-        await self.forward(facts, env, outcome.memo)
-        if outcome.state is not None and key is not None:  # after forward: the memo is part of the state
+        if outcome.state is not None and key is not None:
             self._table[key.encode()] = encode(outcome.state)
+        await self.forward(facts, env)
 
-    async def forward(self, facts: TxFacts, env: envelope.Envelope, memo: dict[str, Any]) -> None:
+    async def forward(self, facts: TxFacts, env: envelope.Envelope) -> None:
         assert self._next_topic is not None and self._next_stage is not None
         await self._emitter.send(self._next_topic, _stage_key(self._next_stage, facts), orjson.dumps(env))
 
@@ -217,13 +217,11 @@ class DecisionHandler(EntityHandler):
         super().__init__(CounterpartyStage(), table, emitter, None, None, limits, counters)
         self._topics, self._strategy_source, self._clock = topics, strategy_source, clock
 
-    async def forward(self, facts: TxFacts, env: envelope.Envelope, memo: dict[str, Any]) -> None:
+    async def forward(self, facts: TxFacts, env: envelope.Envelope) -> None:
         strategy, responses = self._strategy_source()
         started = time.perf_counter()
         assessment = strategy.assess(env["f"], facts)
-        # A re-emission repeats the first decision's timing too, so copies are byte-identical.
-        memo.setdefault("decide_ms", round((time.perf_counter() - started) * 1000, 3))
-        env["t"]["decide"] = memo["decide_ms"]
+        env["t"]["decide"] = round((time.perf_counter() - started) * 1000, 3)
         outputs = build_outputs(facts, env["f"], assessment, strategy.versions, responses, late=env["late"],
                                 timings_ms=env["t"])
         account_key = facts.account_id.encode()

@@ -48,7 +48,7 @@ class Settings(BaseSettings):
     dedupe_capacity: int = Field(default=256, ge=1, le=65536,
                                  description="tx ids remembered per entity: repeats among them are never recounted")
     replay_capacity: int = Field(default=32, ge=1, le=4096,
-                                 description="of those, how many re-emit their first features byte-identically")
+                                 description="of those, how many re-emit the features they were first decided on")
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000, description="producer batching delay")

@@ -88,6 +88,9 @@ def train_cmd(
     policy: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
                                                 help="policy YAML whose blend weights make 'combined' "
                                                      "(default: the shipped policy)")] = None,
+    settings: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                  help="`model select` JSON: LightGBM params, warm-up and gap "
+                                                       "days (overrides --trees and --train-gap-days)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = False,
 ) -> None:
@@ -96,11 +99,16 @@ def train_cmd(
     from modelplatform.cli import metrics_table
     from modelplatform.quality import QualitySpec, train_on_history
     from modelplatform.registry import Registry
+    from modelplatform.selection import read_settings
     from modelplatform.train import LgbmParams
 
-    spec = QualitySpec(eval_days=eval_days, train_gap_days=train_gap_days, eval_maturity_days=eval_maturity_days)
+    params, warmup = LgbmParams(num_trees=trees), 0.0
+    if settings is not None:
+        params, warmup, train_gap_days = read_settings(settings.read_text(encoding="utf-8"))
+    spec = QualitySpec(eval_days=eval_days, train_gap_days=train_gap_days, eval_maturity_days=eval_maturity_days,
+                       warmup_days=warmup)
     result = train_on_history(history, version=version, name=name, spec=spec, registry=Registry(root),
-                              params=LgbmParams(num_trees=trees), k=k, budget=budget,
+                              params=params, k=k, budget=budget,
                               policy_text=_read_optional(policy), show_progress=progress)
     if as_json:
         typer.echo(json.dumps({n: m.as_dict() for n, m in result.evaluation.metrics.items()}, indent=2))
@@ -108,6 +116,44 @@ def train_cmd(
     console.print(metrics_table(f"{name}/{version} on the last {eval_days:g} days", result.evaluation.metrics))
     console.print(f"artifact {result.path / 'artifact.json' if result.path else '-'}  "
                   f"checksum {result.model.manifest.checksum}")
+
+
+@cli.command("select")
+def select_cmd(
+    history: HistoryDir,
+    out: Annotated[Path, typer.Option(dir_okay=False, help="selection JSON (input of `train --settings`)")] = Path(
+        "var/selection.json"),
+    policy_out: Annotated[Path | None, typer.Option(dir_okay=False, help="write the policy with the selected "
+                                                                         "combination here")] = None,
+    eval_days: Annotated[float, typer.Option(help="last days held out for evaluation (never read here)")] = 7.0,
+    val_days: Annotated[float, typer.Option(help="validation days just before the evaluation window")] = 7.0,
+    k: Annotated[int, typer.Option(min=1)] = 20,
+    budget: Annotated[float, typer.Option(min=0.0, max=1.0)] = 0.01,
+    policy: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="policy to start from (default: the shipped policy)")] = None,
+) -> None:
+    """Choose LightGBM settings, warm-up/gap days and the rules+model combination on a validation window
+    inside the training period (labels as known at its end), by the combined score's average precision."""
+    from modelplatform.cli import metrics_table
+    from modelplatform.history import HistoryPaths
+    from modelplatform.quality import QualitySpec, load_history
+    from modelplatform.selection import DEFAULT_STAGES, policy_text_with, select
+
+    paths = HistoryPaths(history)
+    selection = select(paths.read_meta(), *load_history(paths), spec=QualitySpec(eval_days=eval_days),
+                       val_days=val_days, stages=DEFAULT_STAGES, k=k, budget=budget)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(selection.to_dict(), indent=2), encoding="utf-8")
+    console.print(metrics_table(f"validation ({val_days:g} days before the last {eval_days:g})", selection.metrics))
+    console.print(f"selected: {selection.best.candidate.label()}; {selection.best.combination.label()}")
+    for note in selection.notes:
+        console.print(note)
+    if policy_out is not None:
+        base = (policy or Settings().policy_path).read_text(encoding="utf-8")
+        policy_out.parent.mkdir(parents=True, exist_ok=True)
+        policy_out.write_text(policy_text_with(base, selection.best.combination), encoding="utf-8")
+        console.print(f"policy with the selected combination: {policy_out}")
+    console.print(f"settings: {out}")
 
 
 @cli.command("publish")

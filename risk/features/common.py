@@ -59,21 +59,14 @@ def find_seen(state: State, transaction_id: str) -> list[Any] | None:
 
 
 def remember(state: State, transaction_id: str, tag: str, values: list[Any], elapsed_ms: float,
-             cfg: StageConfig) -> dict[str, Any]:
-    """Keep what this stage emitted, so a redelivery re-emits it unchanged instead of counting twice.
-
-    Returns the entry's memo: a dict the caller may fill (before writing the state) with anything else a
-    re-emission must repeat, such as the decide step's timing.
-    """
+             cfg: StageConfig) -> None:
+    """Keep what this stage emitted, so a redelivery re-emits it unchanged instead of counting twice."""
     seen = state.setdefault("seen", [])
-    memo: dict[str, Any] = {}
-    seen.append([transaction_id, tag, values, elapsed_ms, memo])
+    seen.append([transaction_id, tag, values, elapsed_ms])
     if len(seen) > cfg.replay_capacity:
-        older = seen[-cfg.replay_capacity - 1]
-        older[2], older[4] = None, {}  # keep the id (no recount), drop the bulky snapshot
+        seen[-cfg.replay_capacity - 1][2] = None  # keep the id (no recount), drop the bulky snapshot
     if len(seen) > cfg.dedupe_capacity:
         del seen[: len(seen) - cfg.dedupe_capacity]
-    return memo
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import Protocol
 
 from risk.facts import TxFacts
 from risk.features.common import FeatureValues, StageConfig, State, find_seen, remember
@@ -47,7 +47,6 @@ class StageOutcome:
     features: FeatureValues
     status: Status
     elapsed_ms: float
-    memo: dict[str, Any] = field(default_factory=dict)  # stored with the dedupe entry (see `remember`)
 
 
 def run_stage(
@@ -75,9 +74,9 @@ def run_stage(
         if drop_duplicates and entry[1] != tag:
             return StageOutcome(None, {}, Status.DUPLICATE, 0.0)
         if entry[2] is None:  # remembered, snapshot aged out: recompute on current state, count nothing
-            return StageOutcome(None, stage.compute(state, facts, cfg), Status.REDELIVERED, entry[3], entry[4])
+            return StageOutcome(None, stage.compute(state, facts, cfg), Status.REDELIVERED, entry[3])
         return StageOutcome(None, dict(zip(stage.feature_names, entry[2], strict=True)), Status.REDELIVERED,
-                            entry[3], entry[4])
+                            entry[3])
     features = stage.compute(state, facts, cfg)
     watermark = state.get("wm")
     late = watermark is not None and facts.event_time_ms < watermark - cfg.lateness_ms
@@ -85,6 +84,5 @@ def run_stage(
         state["wm"] = facts.event_time_ms if watermark is None else max(watermark, facts.event_time_ms)
         stage.update(state, facts, cfg)
     elapsed_ms = round((clock() - started) * 1000, 3)
-    values = [features[name] for name in stage.feature_names]
-    memo = remember(state, facts.transaction_id, tag, values, elapsed_ms, cfg)
-    return StageOutcome(state, features, Status.LATE if late else Status.NEW, elapsed_ms, memo)
+    remember(state, facts.transaction_id, tag, [features[name] for name in stage.feature_names], elapsed_ms, cfg)
+    return StageOutcome(state, features, Status.LATE if late else Status.NEW, elapsed_ms)

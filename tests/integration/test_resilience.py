@@ -50,14 +50,18 @@ def test_kill_9_and_restart_loses_nothing_and_double_counts_nothing(kafka_bootst
     grouped = by_transaction(decided)
     assert set(grouped) == {d["transaction_id"] for d in docs}, restarted.tail()
     for copies in grouped.values():
-        for copy in copies[1:]:
-            differing = sorted(k for k in copy if copy[k] != copies[0][k])
+        for copy in copies[1:]:  # timings_ms measures processing, which a redelivery really redoes
+            differing = sorted(k for k in copy if copy[k] != copies[0][k] and k != "timings_ms")
             assert not differing, f"re-emitted decision {copy['transaction_id']} differs in {differing}"
     offline = asyncio.run(LocalPipeline(StrategyHolder.from_files(Settings()).current).run(
         [("transactions", *encode(d)) for d in docs])).decisions
     for expected in offline:
         online = grouped[expected["transaction_id"]][0]
         assert online["features"] == expected["features"], f"state diverged at {expected['transaction_id']}"
+
+
+def strip(decision: dict) -> dict:
+    return {k: v for k, v in decision.items() if k != "timings_ms"}
 
 
 def orjson_id(record) -> str:
@@ -90,4 +94,4 @@ def test_two_workers_and_a_rebalance_lose_nothing(kafka_bootstrap, unique_prefix
     grouped = by_transaction(decided)
     assert set(grouped) == {d["transaction_id"] for d in docs}, second.tail()
     for copies in grouped.values():
-        assert all(copy == copies[0] for copy in copies)
+        assert all(strip(copy) == strip(copies[0]) for copy in copies)
