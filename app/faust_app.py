@@ -11,6 +11,7 @@ import structlog
 from aiohttp.web import Response
 
 from agents.register import register_agents
+from app import kafka_transport
 from app.control import ControlPlane, StrategyHolder
 from app.settings import Settings
 from tables.state import define_tables
@@ -19,7 +20,8 @@ log = structlog.get_logger(__name__)
 
 
 def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust.App:
-    brokers = [f"kafka://{address}" for address in settings.bootstrap_servers.split(",")]
+    kafka_transport.register()
+    brokers = [f"{kafka_transport.SCHEME}://{address}" for address in settings.bootstrap_servers.split(",")]
     app = faust.App(
         settings.app_id,
         broker=brokers,

@@ -116,6 +116,7 @@ async def replay(options: ReplayOptions) -> ReplayStats:
                     pending.clear()
             await producer.flush()
             await asyncio.gather(*pending)
+            bar.update(task, total=count, completed=count)  # the file's line count also held filtered rows
     finally:
         await producer.stop()
     stats = ReplayStats(count, first, last, loop.time() - started)

@@ -12,7 +12,7 @@ cli = typer.Typer()
 @cli.command()
 def demo(
     duration: Annotated[float, typer.Option(help="seconds of traffic", envvar="DEMO_DURATION")] = 60.0,
-    rate: Annotated[float, typer.Option(help="transactions per second offered", envvar="DEMO_RATE")] = 300.0,
+    rate: Annotated[float, typer.Option(help="transactions per second offered", envvar="DEMO_RATE")] = 100.0,
     workers: Annotated[int, typer.Option(help="worker processes", envvar="DEMO_WORKERS")] = 1,
     customers: Annotated[int, typer.Option(help="simulated customers")] = 5_000,
     seed: Annotated[int, typer.Option(help="simulation seed")] = 7,
