@@ -42,10 +42,7 @@ class LocalPipeline:
 
     def __init__(self, strategy_source: Callable[[], Any], *, stage: StageConfig | None = None,
                  utc_offset_minutes: int = 480, clock: Callable[[], float] | None = None) -> None:
-        self.names = TopicNames(*[name for name in (
-            "transactions", "account-events", "fraud-labels", "risk-decisions", "risk-alerts", "block-commands",
-            "dead-letter", "fs-stage-rekey", "fs-stage-device", "fs-stage-location", "fs-stage-counterparty",
-            "fraudstream-control")])
+        self.names = TopicNames.with_prefix("")
         limits = Limits(max_bytes=1 << 20, bounds=TimeBounds(0, 0), utc_offset_minutes=utc_offset_minutes,
                         stage=stage or StageConfig())
         self.tables: dict[str, dict[bytes, bytes]] = defaultdict(dict)

@@ -161,14 +161,3 @@ def replay_command(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
     typer.echo(f"replayed {stats.count} messages to {options.target_topic} in {stats.wall_s:.1f}s")
-
-
-def main() -> None:
-    """Run as `python -m app.replay replay ...`: the command keeps its name, as under `fraudstream`."""
-    root = typer.Typer(no_args_is_help=True)
-    root.add_typer(cli)
-    root()
-
-
-if __name__ == "__main__":
-    main()

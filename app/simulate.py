@@ -34,7 +34,7 @@ def topic_names(prefix: str = "") -> dict[str, str]:
 
 
 async def publish_records(records: Iterable[SimRecord], bootstrap: str, *, topic_prefix: str = "",
-                          rate: float | None = None, partitions: int = 3, progress: bool = False,
+                          rate: float | None = None, partitions: int = 8, progress: bool = False,
                           total: int | None = None) -> dict[str, int]:
     """Send records in order: key as bytes, value as JSON, message timestamp = delivery time.
 
@@ -74,7 +74,7 @@ async def publish_records(records: Iterable[SimRecord], bootstrap: str, *, topic
 
 
 async def publish_simulation(config: SimConfig, bootstrap: str, *, topic_prefix: str = "",
-                             rate: float | None = None, partitions: int = 3, progress: bool = False) -> dict[str, int]:
+                             rate: float | None = None, partitions: int = 8, progress: bool = False) -> dict[str, int]:
     """Simulate `config` and publish it (used by the demo). See `publish_records`."""
     return await publish_records(simulate(config), bootstrap, topic_prefix=topic_prefix, rate=rate,
                                  partitions=partitions, progress=progress)
@@ -94,7 +94,8 @@ def simulate_command(
     out: Path | None = typer.Option(None, help="write JSON lines to this file instead of Kafka"),
     bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers"),
     topic_prefix: str = typer.Option("", envvar="FRAUDSTREAM_TOPIC_PREFIX", help="prefix of every topic name"),
-    partitions: int = typer.Option(3, help="partitions of topics created here"),
+    partitions: int = typer.Option(8, envvar="FRAUDSTREAM_PARTITIONS",
+                                   help="partitions of topics created here (match the pipeline's)"),
     progress: bool = typer.Option(True, help="show a progress bar"),
 ) -> None:
     """Simulate customers, transactions, account events and fraud labels; publish or write them."""
@@ -111,14 +112,3 @@ def simulate_command(
         typer.echo(f"error: {err}", err=True)
         raise typer.Exit(2) from err
     typer.echo(", ".join(f"{topic}: {n}" for topic, n in sent.items()))
-
-
-def main() -> None:
-    """Run as `python -m app.simulate simulate ...`: the command keeps its name, as under `fraudstream`."""
-    root = typer.Typer(no_args_is_help=True)
-    root.add_typer(cli)
-    root()
-
-
-if __name__ == "__main__":
-    main()

@@ -4,13 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import structlog
-from aiokafka.admin import AIOKafkaAdminClient, NewTopic
-from aiokafka.errors import TopicAlreadyExistsError
-
+from app import kafka_io
 from app.settings import Settings
-
-log = structlog.get_logger(__name__)
 
 INPUTS = ("transactions", "account-events", "fraud-labels")
 OUTPUTS = ("risk-decisions", "risk-alerts", "block-commands", "dead-letter")
@@ -34,9 +29,12 @@ class TopicNames:
     control: str
 
     @classmethod
+    def with_prefix(cls, prefix: str) -> TopicNames:
+        return cls(*(f"{prefix}{name}" for name in (*INPUTS, *OUTPUTS, *STAGES, CONTROL)))
+
+    @classmethod
     def from_settings(cls, settings: Settings) -> TopicNames:
-        names = [settings.topic(name) for name in (*INPUTS, *OUTPUTS, *STAGES, CONTROL)]
-        return cls(*names)
+        return cls.with_prefix(settings.topic_prefix)
 
     def partitioned(self) -> list[str]:
         """Every topic with the pipeline's partition count (co-partitioned with the state tables)."""
@@ -46,25 +44,15 @@ class TopicNames:
 
 
 async def ensure_topics(settings: Settings) -> list[str]:
-    """Create missing topics (idempotent); returns the names created now."""
+    """Create missing topics (idempotent); returns the names created now.
+
+    Every data topic gets the pipeline's partition count (the state tables are co-partitioned with
+    them) and the broker's default retention; the control topic is compacted with one partition so
+    every worker reads it in order.
+    """
     names = TopicNames.from_settings(settings)
-    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
-    await admin.start()
-    try:
-        existing = set(await admin.list_topics())
-        wanted = [NewTopic(name, settings.partitions, settings.replication_factor)
-                  for name in names.partitioned() if name not in existing]
-        if names.control not in existing:
-            wanted.append(NewTopic(names.control, 1, settings.replication_factor,
-                                   topic_configs={"cleanup.policy": "compact"}))
-        for topic in wanted:
-            try:
-                await admin.create_topics([topic])
-            except TopicAlreadyExistsError:
-                continue
-        created = [topic.name for topic in wanted]
-        if created:
-            log.info("topics.created", topics=created)
-        return created
-    finally:
-        await admin.close()
+    created = await kafka_io.ensure_topics(settings.bootstrap_servers, names.partitioned(), settings.partitions,
+                                          settings.replication_factor, configs={})
+    created += await kafka_io.ensure_topics(settings.bootstrap_servers, [names.control], 1,
+                                            settings.replication_factor, configs={"cleanup.policy": "compact"})
+    return created

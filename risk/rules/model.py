@@ -13,26 +13,12 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr
 
+from schemas.common import Action  # one definition of the four actions, shared with the contracts
+
 BRANCH_PATH_PATTERN = r"^([0-9A-Za-z]+(/[0-9A-Za-z]+)*)?$"
 RULE_ID_PATTERN = r"^[A-Za-z][A-Za-z0-9_.-]{0,63}$"
 REASON_CODE_PATTERN = r"^[A-Z][A-Z0-9]*(_[A-Z0-9]+)*$"
 NAME_PATTERN = r"^[a-z][a-z0-9_]{0,63}$"
-
-
-class Action(StrEnum):
-    """What a decision does, from least to most severe."""
-
-    ALLOW = "ALLOW"
-    CHALLENGE = "CHALLENGE"
-    REVIEW = "REVIEW"
-    BLOCK = "BLOCK"
-
-    @property
-    def severity(self) -> int:
-        return _SEVERITY[self]
-
-
-_SEVERITY = {Action.ALLOW: 0, Action.CHALLENGE: 1, Action.REVIEW: 2, Action.BLOCK: 3}
 
 
 class Mode(StrEnum):
