@@ -55,6 +55,7 @@ class Settings(BaseSettings):
     producer_buffer_messages: int = Field(default=20_000, ge=100, description="pending sends before backpressure")
     commit_interval_s: float = Field(default=1.0, gt=0, description="offset commit interval")
     state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
+    state_write_buffer_mb: int = Field(default=8, ge=1, description="RocksDB memtable size per table partition")
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

@@ -53,15 +53,6 @@ def _print_pipeline(result: dict[str, Any], console: Console) -> None:
     console.print(table)
 
 
-def _print_simple(title: str, result: dict[str, Any], console: Console) -> None:
-    table = Table(title=title)
-    table.add_column("measure")
-    table.add_column("value", justify="right")
-    for key, value in result.items():
-        table.add_row(key, f"{value:,.3f}" if isinstance(value, float) else str(value))
-    console.print(table)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("--only", choices=["pipeline", "rules", "model"], action="append")
@@ -78,8 +69,7 @@ def main() -> None:
         from bench import rules_bench
 
         with console.status("rules: 500 rules, batch 1,000 and single events…"):
-            results["rules"] = rules_bench.main()
-        _print_simple("rule engine (500 rules, one core)", results["rules"], console)
+            results["rules"] = rules_bench.main()  # prints its own table
     if "model" in parts:
         from bench import model_bench
 
