@@ -291,6 +291,7 @@ def run_demo(duration_s: float, rate: float, workers: int, customers: int, seed:
             demo.wait_workers()
         began = time.monotonic()
         stats = asyncio.run(demo.run(console))
+        console.print()
         console.print(summary(stats, time.monotonic() - began))
         return 0 if stats.decided > 0 and not stats.sent_at else 1
     finally:

@@ -72,3 +72,14 @@ def test_csv_file_is_replayed_through_the_mapping(tmp_path: Path) -> None:
     (record,) = read_file(csv, mapping=parse_mapping(SPEC))
     assert (record.key, record.timestamp_ms, orjson.loads(record.value)["amount"]) == (b"A1", 1_735_660_800_000,
                                                                                         "12.50")
+
+
+def test_parquet_file_is_replayed_through_the_mapping(tmp_path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    path = tmp_path / "export.parquet"
+    pq.write_table(pa.Table.from_pylist([ROW, {**ROW, "txn": "T2", "ts": "1735660801000"}]), path)
+    records = list(read_file(path, mapping=parse_mapping(SPEC)))
+    assert [r.timestamp_ms for r in records] == [1_735_660_800_000, 1_735_660_801_000]
+    assert Transaction.model_validate_json(records[1].value).transaction_id == "T2"
