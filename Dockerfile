@@ -10,7 +10,10 @@ ENV PYTHONUNBUFFERED=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1 \
     FRAUDSTREAM_DATADIR=/var/lib/fraudstream/worker \
-    FRAUDSTREAM_WEB_PORT=6066
+    FRAUDSTREAM_WEB_PORT=6066 \
+    FRAUDSTREAM_RULESET_PATH=/opt/fraudstream/rules/starter.yaml \
+    FRAUDSTREAM_POLICY_PATH=/opt/fraudstream/rules/policy.yaml \
+    FRAUDSTREAM_RESPONSES_PATH=/opt/fraudstream/rules/responses.yaml
 
 # rocksdict, numpy, orjson ship manylinux wheels: no compiler needed in the image.
 WORKDIR /opt/fraudstream

@@ -106,3 +106,11 @@ def test_build_context_excludes_local_state_and_secrets() -> None:
         if line.strip() and not line.startswith("#")
     }
     assert {".git", ".venv", ".env"} <= ignored
+
+
+def test_the_image_points_the_worker_at_the_copied_rules():
+    text = (Path(__file__).resolve().parents[3] / "Dockerfile").read_text()
+    for setting, name in (("RULESET", "starter.yaml"), ("POLICY", "policy.yaml"), ("RESPONSES", "responses.yaml")):
+        assert f"FRAUDSTREAM_{setting}_PATH=/opt/fraudstream/rules/{name}" in text
+        assert (Path(__file__).resolve().parents[3] / "rules" / name).exists()
+    assert "cp -r /tmp/src/rules /opt/fraudstream/rules" in text
