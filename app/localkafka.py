@@ -25,6 +25,8 @@ from pathlib import Path
 
 import structlog
 
+from app.exceptions import AppError
+
 log = structlog.get_logger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -34,7 +36,7 @@ SUPPORTED_VERSIONS = ("4.0.2", "3.9.2")
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
 
-class LocalKafkaError(RuntimeError):
+class LocalKafkaError(AppError):
     """The local broker could not be provisioned or started; the message says what to do."""
 
 

@@ -13,11 +13,13 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.exceptions import AppError
+
 Kind = Literal["ruleset", "policy", "responses", "model-champion", "model-challenger"]
 KINDS: tuple[str, ...] = ("ruleset", "policy", "responses", "model-champion", "model-challenger")
 
 
-class ControlError(Exception):
+class ControlError(AppError):
     """A control record is malformed, unsigned or forged; the message says which."""
 
 
