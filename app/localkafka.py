@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 POM = ROOT / "deploy" / "kafka" / "pom.xml"
 DEFAULT_VERSION = "4.0.2"
 SUPPORTED_VERSIONS = ("4.0.2", "3.9.2")
+FETCH_ATTEMPTS = 3
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 
 
@@ -78,7 +79,12 @@ def fetch_jars(version: str) -> Path:
     if version.startswith("3."):
         cmd.append("-DlegacyLogging=true")
     log.info("kafka.fetch", version=version, target=str(target))
-    done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+    for attempt in range(1, FETCH_ATTEMPTS + 1):  # Maven Central hiccups should not fail a CI run
+        done = subprocess.run(cmd, capture_output=True, text=True, check=False)  # noqa: S603
+        if done.returncode == 0:
+            break
+        log.warning("kafka.fetch_failed", attempt=attempt, tail=done.stdout[-500:])
+        time.sleep(5 * attempt)
     if done.returncode != 0:
         raise LocalKafkaError(
             f"Maven could not resolve org.apache.kafka:kafka_2.13:{version}:\n"
