@@ -8,23 +8,12 @@ from typing import Annotated
 
 import typer
 
-from app.settings import Settings
+from app.commands.options import Bootstrap, Prefix, settings_from
 
 cli = typer.Typer(help="Real-time fraud detection on Kafka and Faust.", no_args_is_help=True,
                   pretty_exceptions_show_locals=False)
 topics_cli = typer.Typer(help="Create and inspect the pipeline's topics.", no_args_is_help=True)
 cli.add_typer(topics_cli, name="topics")
-
-Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS",
-                                               help="Kafka bootstrap servers")]
-Prefix = Annotated[str | None, typer.Option("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX",
-                                            help="prefix on every topic (sandboxes)")]
-
-
-def settings_from(**overrides: object) -> Settings:
-    """Flags win over the environment; unset flags leave the environment (or defaults) in charge."""
-    return Settings(**{key: value for key, value in overrides.items() if value is not None})
-
 
 @cli.command()
 def worker(

@@ -22,6 +22,7 @@ from app.backtest.render import render
 from app.backtest.report import build_report, write_report
 from app.backtest.runner import Backtest, Metrics, run_backtest
 from app.backtest.strategies import from_file, resolve_baseline, strategy_source
+from app.commands.options import settings_from
 from app.exceptions import AppError
 from app.logs import configure_logging
 from app.progress import progress_bar
@@ -35,10 +36,6 @@ console = Console()
 
 Opt = typer.Option
 
-
-def _settings(bootstrap: str | None, prefix: str | None) -> Settings:
-    overrides = {"bootstrap_servers": bootstrap, "topic_prefix": prefix}
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
 def _history(settings: Settings, input_path: Path | None, mapping: Path | None, labels: Path | None,
@@ -86,7 +83,7 @@ def backtest_cmd(
     topic_prefix: Annotated[str | None, Opt("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX")] = None,
 ) -> None:
     """Run CANDIDATE (and the baseline) over history through the streaming handlers; report and diff."""
-    settings = _settings(bootstrap, topic_prefix)
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
     configure_logging("warning")  # the tables are the output; per-step logs would drown them
     try:
         candidate = from_file(rules)

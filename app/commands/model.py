@@ -17,6 +17,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.commands.options import Bootstrap, Prefix, settings_from
 from app.control.plane import NO_MODEL
 from app.control.publish import activate, publish, read_state
 from app.control.records import ControlError
@@ -34,15 +35,9 @@ from modelplatform.exceptions import RegistryError
 cli = typer.Typer(help="Train, deploy and compare fraud models (champion/challenger).", no_args_is_help=True)
 console = Console()
 
-Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS")]
-Prefix = Annotated[str | None, typer.Option("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX")]
 HistoryDir = Annotated[Path, typer.Option("--history", file_okay=False, help="directory from `model history`")]
 DAY_MS = 86_400_000
 
-
-def _settings(bootstrap: str | None, prefix: str | None) -> Settings:
-    overrides = {"bootstrap_servers": bootstrap, "topic_prefix": prefix}
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
 def _read_optional(path: Path | None) -> str | None:
@@ -174,7 +169,8 @@ def publish_cmd(
         raise typer.Exit(1) from err
     version = control_version(model.key)
     try:
-        asyncio.run(publish(_settings(bootstrap, topic_prefix), role.kind, version, text, author, note))
+        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+        asyncio.run(publish(settings, role.kind, version, text, author, note))
     except ControlError as err:
         console.print(f"[red]{err}")
         raise typer.Exit(2) from err
@@ -191,7 +187,7 @@ def rollback_cmd(
     topic_prefix: Prefix = None,
 ) -> None:
     """Point every worker at an earlier model for the role, or at none (rules alone / no shadow model)."""
-    settings = _settings(bootstrap, topic_prefix)
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
     try:
         artifacts, pointers = asyncio.run(read_state(settings))
         published = published_models(artifacts, pointers, role)
@@ -213,7 +209,8 @@ def rollback_cmd(
 def list_cmd(bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
     """Models published on the control topic per role, with author and time; active ones marked."""
     try:
-        artifacts, pointers = asyncio.run(read_state(_settings(bootstrap, topic_prefix)))
+        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+        artifacts, pointers = asyncio.run(read_state(settings))
     except ControlError as err:
         console.print(f"[red]{err}")
         raise typer.Exit(2) from err

@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.commands.options import Bootstrap, Prefix, settings_from
 from app.control.publish import activate, publish, read_state
 from app.control.records import ControlError
 from app.rulesets import bundle
@@ -24,13 +25,7 @@ cli = typer.Typer(help="Write, check and deploy rulesets without restarting work
 console = Console()
 
 RulesFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="ruleset YAML")]
-Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS")]
-Prefix = Annotated[str | None, typer.Option("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX")]
 
-
-def _settings(bootstrap: str | None, prefix: str | None) -> Settings:
-    overrides = {"bootstrap_servers": bootstrap, "topic_prefix": prefix}
-    return Settings(**{k: v for k, v in overrides.items() if v is not None})
 
 
 @cli.command("validate")
@@ -62,7 +57,7 @@ async def _active_ruleset_text(settings: Settings) -> tuple[str, str]:
 @cli.command("diff")
 def diff_cmd(path: RulesFile, bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
     """What would change against the deployed ruleset (or the shipped default when none is deployed)."""
-    settings = _settings(bootstrap, topic_prefix)
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
     old_text, label = asyncio.run(_active_ruleset_text(settings))
     diff = diff_rulesets(parse_ruleset(old_text, label), load_ruleset(path))
     if diff.is_empty:
@@ -103,7 +98,8 @@ def publish_cmd(
     spec = parse_ruleset(text, str(path))
     compiled = compile_ruleset(spec)
     try:
-        asyncio.run(publish(_settings(bootstrap, topic_prefix), "ruleset", compiled.version, text, author, note))
+        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+        asyncio.run(publish(settings, "ruleset", compiled.version, text, author, note))
     except ControlError as err:
         console.print(f"[red]{err}")
         raise typer.Exit(2) from err
@@ -118,7 +114,7 @@ def rollback_cmd(
     topic_prefix: Prefix = None,
 ) -> None:
     """Point workers back at an earlier published version (kept on the compacted control topic)."""
-    settings = _settings(bootstrap, topic_prefix)
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
     try:
         artifacts, pointers = asyncio.run(read_state(settings))
         versions = [a.version for a in artifacts if a.kind == "ruleset"]
@@ -145,7 +141,8 @@ def _previous(versions: list[str], active: str | None) -> str | None:
 def list_cmd(bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
     """Published rulesets with author and time; the active one is marked."""
     try:
-        artifacts, pointers = asyncio.run(read_state(_settings(bootstrap, topic_prefix)))
+        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+        artifacts, pointers = asyncio.run(read_state(settings))
     except ControlError as err:
         console.print(f"[red]{err}")
         raise typer.Exit(2) from err
