@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import signal
 from typing import Any
 
 import faust
@@ -57,6 +60,15 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
         for name in ("faust", "mode", "aiokafka", "kafka"):
             logging.getLogger(name).setLevel(max(level, logging.INFO))
         await control.run()
+
+    if settings.crash_only_stop:
+
+        @app.task
+        async def stop_like_a_crash() -> None:
+            # Faust's graceful stop can commit offsets past events it skipped while stopping: a two-worker
+            # test lost messages in about 1 of 4 graceful leaves and in none of 6 kill -9 leaves. Ending on
+            # SIGTERM like a crash leaves uncommitted work to be redelivered, and the stages deduplicate it.
+            asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, os._exit, 0)
 
     @app.page("/health")
     async def health(web: Any, request: Any) -> Response:

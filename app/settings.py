@@ -49,6 +49,7 @@ class Settings(BaseSettings):
                                  description="tx ids remembered per entity: repeats among them are never recounted")
     replay_capacity: int = Field(default=32, ge=1, le=4096,
                                  description="of those, how many re-emit the features they were first decided on")
+    crash_only_stop: bool = Field(default=True, description="SIGTERM ends the worker like a crash (no final commit)")
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000, description="producer batching delay")
