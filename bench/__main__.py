@@ -73,7 +73,7 @@ def main() -> None:
     if "model" in parts:
         from bench import model_bench
 
-        with console.status("model: 200-tree LightGBM over 100k rows…"):
+        with console.status("model: shipped-settings LightGBM over 100k rows…"):
             results["model"] = model_bench.main()  # prints its own table
     if "pipeline" in parts:
         results["pipeline"] = _pipeline(args, console)

@@ -66,7 +66,7 @@ def train(
     train_start: str | None = typer.Option(None, help="start of the training window (default: all)"),
     name: str = typer.Option("fraud-lgbm"), version: str = typer.Option(...),
     root: Path = RootOpt, unlabelled: Unlabelled = UnlabelledOpt,
-    trees: int = typer.Option(200, min=1), k: int = KOpt, budget: float = BudgetOpt,
+    trees: int = typer.Option(LgbmParams.num_trees, min=1), k: int = KOpt, budget: float = BudgetOpt,
     blend_weight: float = BlendOpt, progress: bool = typer.Option(True, "--progress/--no-progress"),
 ) -> None:
     """Train LightGBM + logistic baseline, evaluate on the later window, register model and card."""

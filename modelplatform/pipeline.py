@@ -24,6 +24,7 @@ log = structlog.get_logger(__name__)
 
 BASELINE_FILE = "baseline.json"
 CURVES_FILE = "curves.png"
+POLICY_FILE = "policy.yaml"  # the policy whose combined score the card reports
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class TrainingResult:
     card: ModelCard
     evaluation: Evaluation
     path: Path | None
+    policy_text: str | None = None  # the policy "combined" was measured with, when training made one
 
 
 def score_set(artifact: ModelArtifact, ds: LabelledSet) -> np.ndarray:

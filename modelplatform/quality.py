@@ -7,9 +7,11 @@ Label delay is respected twice over:
 - the evaluation window is judged with the labels known `eval_maturity_days` after it ends (the bank
   evaluates in hindsight, once complaints, analyst verdicts and chargebacks have come in).
 
-"combined" is the score the policy actually acts on (`risk.policy.combine`): the linear blend
-`rule_weight·rule_score + model_weight·model` clipped to [0, 1], or the policy's fitted logistic combiner
-when it has one; always the form and coefficients of the policy in force, not a free blend.
+"combined" is the score the policy actually acts on (`risk.policy.combine`). By default training fits
+the policy's logistic combiner of rule score and model score on out-of-fold scores of the training window
+(`modelplatform.crossfit`), writes the policy with it next to the model (`policy.yaml`, published with
+`fraudstream model publish --policy`), and measures "combined" with exactly that policy. With
+`fit_combiner=False` it is the given policy's own form and coefficients, unchanged.
 
 The first `warmup_days` of a history can be left out of training: their 7- and 30-day features are
 immature (every account looks new), unlike anything the model will score later.
@@ -18,9 +20,12 @@ immature (every account looks new), unlike anything the model will score later.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
+import yaml
+
+from modelplatform.crossfit import DEFAULT_FOLDS, cross_fitted_combiner
 from modelplatform.dataset import (
     DecisionRecord,
     LabelRecord,
@@ -30,14 +35,16 @@ from modelplatform.dataset import (
     parse_decision,
     parse_label,
 )
+from modelplatform.deploy import control_version
 from modelplatform.exceptions import DatasetError
+from modelplatform.features import model_features
 from modelplatform.history import HistoryMeta, HistoryPaths, day_ms
 from modelplatform.metrics import Blend
-from modelplatform.pipeline import EvalSettings, TrainingResult, train_and_register
+from modelplatform.pipeline import POLICY_FILE, EvalSettings, TrainingResult, train_and_register
 from modelplatform.records import read_jsonl
 from modelplatform.registry import Registry
 from modelplatform.train import LgbmParams
-from risk.policy import combine_array, parse_policy
+from risk.policy import Combiner, combine_array, parse_policy
 from risk.policy.model import PolicySpec
 
 
@@ -97,11 +104,29 @@ def history_split(meta: HistoryMeta, decisions: Iterable[DecisionRecord], labels
     return Split(train, evaluation)
 
 
+def policy_with_combiner(policy: PolicySpec, combiner: Combiner, model_key: str) -> PolicySpec:
+    """`policy` acting on `combiner`, versioned after the model it was fitted for (in control-topic form)."""
+    return policy.model_copy(update={"combiner": combiner,
+                                     "version": f"{policy.version}+{control_version(model_key)}"})
+
+
+def policy_yaml(policy: PolicySpec) -> str:
+    """The policy as a YAML document that `parse_policy` reads back to the same object."""
+    raw = policy.model_dump(mode="json", exclude_none=True)
+    raw["thresholds"] = [dict(t) for t in raw["thresholds"]]
+    text = yaml.safe_dump(raw, sort_keys=False)
+    if parse_policy(text) != policy:
+        msg = f"policy {policy.version} does not round-trip through YAML"
+        raise DatasetError(msg)
+    return text
+
+
 def train_on_history(root: Path, *, version: str, name: str = "fraud-lgbm", spec: QualitySpec = QualitySpec(),
                      registry: Registry | None = None, params: LgbmParams = LgbmParams(), k: int = 20,
-                     budget: float = 0.01, policy_text: str | None = None,
-                     show_progress: bool = False) -> TrainingResult:
-    """Train model + baseline on a history directory and measure them next to rules and the policy blend."""
+                     budget: float = 0.01, policy_text: str | None = None, fit_combiner: bool = True,
+                     folds: int = DEFAULT_FOLDS, show_progress: bool = False) -> TrainingResult:
+    """Train model + baseline on a history directory and measure them next to rules and the policy's
+    combined score (with a combiner cross-fitted on the training window unless `fit_combiner` is off)."""
     paths = HistoryPaths(root)
     meta = paths.read_meta()
     split = history_split(meta, *load_history(paths), spec)
@@ -110,12 +135,19 @@ def train_on_history(root: Path, *, version: str, name: str = "fraud-lgbm", spec
 
         policy_text = Settings().policy_path.read_text(encoding="utf-8")
     policy = parse_policy(policy_text)
+    if fit_combiner:
+        combiner = cross_fitted_combiner(split.train, feature_names=model_features(), params=params, folds=folds)
+        policy = policy_with_combiner(policy, combiner, f"{name}/{version}")
     train_end, split_ms, _, eval_cutoff = spec.windows(meta)
     notes = [f"history {root}: seed {meta.seed}, {meta.customers} customers, {meta.days} days",
              f"train rows from {day_ms(meta, spec.warmup_days)} before {train_end} with labels confirmed by "
              f"{split_ms}; evaluation from {split_ms} "
              f"with labels confirmed by {eval_cutoff}",
              describe_blend(policy)]
-    return train_and_register(split, name=name, version=version, registry=registry, params=params,
-                              settings=EvalSettings(k=k, budget=budget, blend=policy_blend(policy)),
-                              show_progress=show_progress, notes=notes)
+    result = train_and_register(split, name=name, version=version, registry=registry, params=params,
+                                settings=EvalSettings(k=k, budget=budget, blend=policy_blend(policy)),
+                                show_progress=show_progress, notes=notes)
+    text = policy_yaml(policy)
+    if result.path is not None:
+        (result.path / POLICY_FILE).write_text(text, encoding="utf-8")
+    return replace(result, policy_text=text)

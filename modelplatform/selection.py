@@ -27,7 +27,6 @@ from typing import Any
 
 import numpy as np
 import structlog
-import yaml
 
 from modelplatform.combiner import fit_combiner
 from modelplatform.dataset import DecisionRecord, LabelledSet, LabelRecord, Split, build_set
@@ -36,7 +35,7 @@ from modelplatform.features import model_features
 from modelplatform.history import HistoryMeta, day_ms
 from modelplatform.metrics import ScoreMetrics, average_precision, score_metrics
 from modelplatform.pipeline import score_set
-from modelplatform.quality import QualitySpec
+from modelplatform.quality import QualitySpec, policy_yaml
 from modelplatform.train import LgbmParams, train_lgbm, train_logistic
 from risk.policy import Combiner, PolicySpec, combine_array, parse_policy
 
@@ -248,8 +247,4 @@ def policy_text_with(policy_text: str, combination: Combination, version: str | 
     policy = combination.policy(parse_policy(policy_text))
     if version is not None:
         policy = policy.model_copy(update={"version": version})
-    raw = policy.model_dump(mode="json", exclude_none=True)
-    raw["thresholds"] = [dict(t) for t in raw["thresholds"]]
-    text = yaml.safe_dump(raw, sort_keys=False)
-    parse_policy(text)  # round-trips
-    return text
+    return policy_yaml(policy)

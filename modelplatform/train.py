@@ -27,12 +27,20 @@ log = structlog.get_logger(__name__)
 
 @dataclass(frozen=True)
 class LgbmParams:
+    """Defaults chosen on tuning worlds only (simulator seeds 11-15 at 3,000 customers and 21 at 10,000,
+    weeks 3 and 4 each): small trees, column and row subsampling and a strong L2 term, because a month of
+    a credit union's fraud is a few hundred positives and a 31-leaf tree memorises them. The worlds the
+    README reports on (seeds 31 and 32) were never used to choose them. 200 trees at 0.06 score as well as
+    300 at 0.04 there and keep batch scoring above 100k tx/s on one core (`make bench`)."""
+
     num_trees: int = 200
-    num_leaves: int = 31
-    learning_rate: float = 0.05
+    num_leaves: int = 15
+    learning_rate: float = 0.06
     min_data_in_leaf: int = 20
-    feature_fraction: float = 0.9
-    lambda_l2: float = 1.0
+    feature_fraction: float = 0.5
+    bagging_fraction: float = 0.8
+    bagging_freq: int = 1
+    lambda_l2: float = 10.0
     seed: int = 7
 
     def lightgbm(self) -> dict[str, object]:

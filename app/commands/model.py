@@ -77,7 +77,7 @@ def train_cmd(
     eval_days: Annotated[float, typer.Option(help="last days of the history held out for evaluation")] = 7.0,
     train_gap_days: Annotated[float, typer.Option(help="immature training days left out before the split")] = 0.0,
     eval_maturity_days: Annotated[float, typer.Option(help="evaluation labels confirmed by end + this")] = 30.0,
-    trees: Annotated[int, typer.Option(min=1)] = 200,
+    trees: Annotated[int, typer.Option(min=1, help="boosting rounds (default: the shipped LgbmParams)")] = 200,
     k: Annotated[int, typer.Option(min=1, help="accounts reviewed per day (precision@k)")] = 20,
     budget: Annotated[float, typer.Option(min=0.0, max=1.0, help="alerted share of transactions")] = 0.01,
     policy: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
@@ -86,11 +86,16 @@ def train_cmd(
     settings: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
                                                   help="`model select` JSON: LightGBM params, warm-up and gap "
                                                        "days (overrides --trees and --train-gap-days)")] = None,
+    combiner: Annotated[bool, typer.Option("--combiner/--no-combiner",
+                                           help="fit the rules+model combiner on out-of-fold training scores "
+                                                "and write policy.yaml next to the model (default), or "
+                                                "measure the given policy's own blend")] = True,
+    folds: Annotated[int, typer.Option(min=2, help="account folds for the out-of-fold scores")] = 4,
     as_json: Annotated[bool, typer.Option("--json", help="print metrics as JSON")] = False,
     progress: Annotated[bool, typer.Option("--progress/--no-progress")] = False,
 ) -> None:
     """Train LightGBM + logistic baseline on the history's early days (labels known at the split), evaluate
-    on the last days next to the rules and the policy's rules+model blend, register model and card."""
+    on the last days next to the rules and the policy's combined score, register model, card and policy."""
     from modelplatform.cli import metrics_table
     from modelplatform.quality import QualitySpec, train_on_history
     from modelplatform.registry import Registry
@@ -104,13 +109,17 @@ def train_cmd(
                        warmup_days=warmup)
     result = train_on_history(history, version=version, name=name, spec=spec, registry=Registry(root),
                               params=params, k=k, budget=budget,
-                              policy_text=_read_optional(policy), show_progress=progress)
+                              policy_text=_read_optional(policy), fit_combiner=combiner, folds=folds,
+                              show_progress=progress)
     if as_json:
         typer.echo(json.dumps({n: m.as_dict() for n, m in result.evaluation.metrics.items()}, indent=2))
         return
     console.print(metrics_table(f"{name}/{version} on the last {eval_days:g} days", result.evaluation.metrics))
     console.print(f"artifact {result.path / 'artifact.json' if result.path else '-'}  "
                   f"checksum {result.model.manifest.checksum}")
+    if combiner and result.path is not None:
+        console.print(f"policy with the fitted combiner {result.path / 'policy.yaml'} "
+                      f"(publish it with the model: fraudstream model publish … --policy …)")
 
 
 @cli.command("select")
@@ -157,23 +166,34 @@ def publish_cmd(
     role: Annotated[DeployRole, typer.Option(help="champion (acts) or challenger (shadow only)")] = DeployRole.CHAMPION,
     author: Annotated[str, typer.Option(help="who publishes (recorded)")] = getpass.getuser(),
     note: Annotated[str, typer.Option(help="why")] = "",
+    policy: Annotated[Path | None, typer.Option(exists=True, dir_okay=False,
+                                                help="also publish this decision policy (e.g. the policy.yaml "
+                                                     "`model train` wrote with the fitted combiner), first")] = None,
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
 ) -> None:
-    """Verify the artifact, publish it and make it the active model for the role on every worker."""
+    """Verify the artifact (and policy), publish them and make them active on every worker."""
+    from risk.policy import PolicyError, parse_policy
+
     text = artifact.read_text(encoding="utf-8")
+    policy_text = policy.read_text(encoding="utf-8") if policy is not None else None
     try:
         model = checked_artifact(text, str(artifact))
-    except RegistryError as err:
+        policy_spec = parse_policy(policy_text, str(policy)) if policy_text is not None else None
+    except (RegistryError, PolicyError) as err:
         console.print(f"[red]{err}[/red]\nnothing was published")
         raise typer.Exit(1) from err
     version = control_version(model.key)
     try:
         settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+        if policy_spec is not None and policy_text is not None:
+            asyncio.run(publish(settings, "policy", policy_spec.version, policy_text, author, note))
         asyncio.run(publish(settings, role.kind, version, text, author, note))
     except ControlError as err:
         console.print(f"[red]{err}")
         raise typer.Exit(2) from err
+    if policy_spec is not None:
+        console.print(f"published policy [bold]{policy_spec.version}[/bold]")
     console.print(f"published {role} [bold]{model.key}[/bold] (control version {version})")
 
 

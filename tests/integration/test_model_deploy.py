@@ -1,5 +1,6 @@
-"""Models go live through the control topic, without a restart: champion on, challenger in shadow,
-champion rolled back to none, each switch visible on the very next decisions of a running worker."""
+"""Models go live through the control topic, without a restart: champion on (with the policy whose combiner
+was fitted for it), challenger in shadow, champion rolled back to none, each switch visible on the very next
+decisions of a running worker."""
 
 from __future__ import annotations
 
@@ -12,12 +13,15 @@ import pytest
 from typer.testing import CliRunner
 
 from app.commands.model import cli
+from app.settings import Settings
 from modelplatform.dataset import build_set, parse_decision, parse_label
 from modelplatform.features import model_features
 from modelplatform.history import HistoryPaths, record_history
+from modelplatform.quality import policy_with_combiner, policy_yaml
 from modelplatform.records import read_jsonl
 from modelplatform.train import LgbmParams, train_lgbm, train_logistic
 from risk.model.artifact_io import write_artifact
+from risk.policy import Combiner, combine, parse_policy
 from sim.config import SimConfig
 from tests.conftest import record_traffic
 from tests.integration.harness import ADMIN_TOKEN, WorkerProcess, consume, produce, values
@@ -42,6 +46,15 @@ def _artifacts(tmp_path):
             write_artifact(challenger, tmp_path / "challenger.json"), challenger.key)
 
 
+def _stacked_policy(tmp_path, model_key):
+    """The shipped policy with a logistic combiner, as `model train` writes it next to a model."""
+    shipped = parse_policy(Settings().policy_path.read_text())
+    policy = policy_with_combiner(shipped, Combiner(intercept=-3.0, rule_coef=2.5, model_coef=1.2), model_key)
+    path = tmp_path / "policy.yaml"
+    path.write_text(policy_yaml(policy))
+    return path, policy
+
+
 def _cli(*args: str) -> str:
     result = RUNNER.invoke(cli, list(args))
     assert result.exit_code == 0, result.output
@@ -56,6 +69,7 @@ def test_champion_challenger_and_rollback_switch_a_running_worker(kafka_bootstra
                                                                   monkeypatch):
     monkeypatch.setenv("FRAUDSTREAM_ADMIN_TOKEN", ADMIN_TOKEN)
     champion_path, champion_key, challenger_path, challenger_key = _artifacts(tmp_path)
+    policy_path, policy = _stacked_policy(tmp_path, champion_key)
     target = ["--bootstrap", kafka_bootstrap, "--topic-prefix", unique_prefix]
     worker = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=1).start()
     topic = f"{unique_prefix}risk-decisions"
@@ -71,7 +85,8 @@ def test_champion_challenger_and_rollback_switch_a_running_worker(kafka_bootstra
         worker.wait_healthy()
         sender.start()
         wait_for(lambda d: True)
-        _cli("publish", str(champion_path), "--role", "champion", "--author", "it", *target)
+        _cli("publish", str(champion_path), "--role", "champion", "--author", "it", "--policy", str(policy_path),
+             *target)
         wait_for(lambda d: d["model_version"] == champion_key)
         _cli("publish", str(challenger_path), "--role", "challenger", "--author", "it", *target)
         wait_for(lambda d: d["challenger_version"] == challenger_key)
@@ -90,6 +105,11 @@ def test_champion_challenger_and_rollback_switch_a_running_worker(kafka_bootstra
     for d in decided:
         assert (d["model_score"] is None) == (d["model_version"] is None)
         assert (d["challenger_score"] is None) == (d["challenger_version"] is None)
+    # with the champion, the score the thresholds act on is the published policy's combiner
+    stacked = [d for d in decided if d["model_version"] == champion_key]
+    assert stacked
+    for d in stacked:
+        assert d["score"] == pytest.approx(combine(policy, d["rule_score"], d["model_score"]), abs=2e-5)
     assert "it-lgbm:1" in listing and "it-logit:1" in listing and "none" in listing
 
 

@@ -20,8 +20,10 @@ from modelplatform.history import HistoryPaths, as_input, record_history, shippe
 from modelplatform.metrics import average_precision
 from modelplatform.quality import QualitySpec, policy_blend_from_text, train_on_history
 from modelplatform.records import read_jsonl
+from modelplatform.registry import Registry
 from modelplatform.train import LgbmParams
 from risk.model.scorer import Scorer
+from risk.policy import combine_array, parse_policy
 from sim.config import SimConfig
 from sim.engine import simulate
 
@@ -36,9 +38,10 @@ def history(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def trained(history):
+def trained(history, tmp_path_factory):
     root, _ = history
-    return train_on_history(root, version="t1", spec=SPEC, params=LgbmParams(num_trees=40, num_leaves=15))
+    return train_on_history(root, version="t1", spec=SPEC, params=LgbmParams(num_trees=40, num_leaves=15),
+                            registry=Registry(tmp_path_factory.mktemp("registry")))
 
 
 def test_history_has_one_decision_per_transaction_and_labels_with_confirmation_time(history):
@@ -68,6 +71,27 @@ def test_model_beats_the_constant_predictor_and_the_combined_score_is_measured(t
     prevalence = ev.frauds / ev.n
     assert metrics["model"].average_precision > 3 * prevalence
     assert set(metrics) == {"model", "baseline", "rules", "combined"}
+
+
+def test_training_fits_the_combiner_and_measures_combined_with_that_policy(trained):
+    policy = parse_policy(trained.policy_text)
+    shipped = parse_policy(shipped_sources().policy)
+    assert policy.combiner is not None and "out-of-fold" in policy.combiner.fitted_on
+    assert policy.version == f"{shipped.version}+fraud-lgbm:t1"
+    assert policy.thresholds == shipped.thresholds  # only the combination changes
+    scores = trained.evaluation.scores
+    assert np.allclose(scores["combined"], combine_array(policy, scores["rules"], scores["model"]))
+    assert (trained.path / "policy.yaml").read_text() == trained.policy_text  # ready for `publish --policy`
+
+
+def test_without_the_combiner_combined_is_the_given_policys_own_blend(history):
+    root, _ = history
+    result = train_on_history(root, version="t2", spec=SPEC, params=LgbmParams(num_trees=10, num_leaves=7),
+                              fit_combiner=False)
+    shipped = parse_policy(shipped_sources().policy)
+    assert parse_policy(result.policy_text) == shipped
+    scores = result.evaluation.scores
+    assert np.allclose(scores["combined"], combine_array(shipped, scores["rules"], scores["model"]))
 
 
 def _decide(sources, n=600):
