@@ -34,6 +34,7 @@ class Versions:
     ruleset: str
     model: str | None = None
     challenger: str | None = None
+    policy: str | None = None
 
 
 class Strategy(Protocol):
@@ -81,6 +82,7 @@ def build_outputs(
         "ruleset_version": versions.ruleset,
         "model_version": versions.model,
         "challenger_version": versions.challenger,
+        "policy_version": versions.policy,
         "branch_path": facts.branch_path,
         "channel": facts.channel,
         "amount": facts.amount_text,

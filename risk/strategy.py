@@ -44,6 +44,7 @@ class RulesAndModelStrategy:
             ruleset=self.ruleset.version,
             model=self.champion.version if self.champion else None,
             challenger=self.challenger.version if self.challenger else None,
+            policy=self.policy.version,
         )
 
     def assess(self, features: Mapping[str, Any], facts: TxFacts) -> Assessment:

@@ -32,6 +32,8 @@ class Decision(Message):
     ruleset_version: str
     model_version: str | None = None
     challenger_version: str | None = None
+    policy_version: str | None = Field(default=None, description="decision policy (thresholds, rules+model "
+                                                                 "combination) the action came from")
     branch_path: str
     channel: str
     amount: str = Field(description="exact decimal amount as a string")
