@@ -20,7 +20,7 @@ from agents import envelope
 from agents.emit import Emitter
 from app.topics import TopicNames
 from risk.decision import build_outputs, iso
-from risk.facts import TxFacts, facts_from
+from risk.facts import TxFacts, facts_from, location_cell
 from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
 from risk.features.common import StageConfig
 from risk.features.entities import CounterpartyStage, DeviceStage
@@ -235,6 +235,15 @@ class DecisionHandler(EntityHandler):
                                      headers)
 
 
+def label_cell(label: Label) -> str | None:
+    """The cell a label counts against: its own `location_cell`, else the one its transaction's geo (or area
+    code) falls in, computed exactly as the entity stage computes it for the transaction."""
+    if label.location_cell:
+        return label.location_cell
+    lat, lon = (label.geo.lat, label.geo.lon) if label.geo else (None, None)
+    return location_cell(lat, lon, label.region_code)
+
+
 class LabelRouter:
     """Labels arrive keyed by transaction id; each goes to the stages that own its entities."""
 
@@ -253,7 +262,7 @@ class LabelRouter:
         label: Label = result.message if isinstance(result, Accepted) else None  # type: ignore[assignment]
         body = envelope.label_envelope(label.transaction_id, label.is_fraud,
                                        int(label.confirmed_at.timestamp() * 1000))
-        routes = ((self._topics.device_stage, label.device_id), (self._topics.location_stage, label.location_cell),
+        routes = ((self._topics.device_stage, label.device_id), (self._topics.location_stage, label_cell(label)),
                   (self._topics.counterparty_stage, label.counterparty_id))
         for topic, entity in routes:
             if entity:

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 from pydantic import AwareDatetime, Field
 
-from schemas.common import ID, Message
+from schemas.common import ID, Geo, Message
 
 
 class LabelSource(StrEnum):
@@ -24,5 +24,10 @@ class Label(Message):
     account_id: str | None = Field(default=None, pattern=ID)
     counterparty_id: str | None = Field(default=None, pattern=ID)
     device_id: str | None = Field(default=None, pattern=ID)
-    location_cell: str | None = Field(default=None, max_length=32)
+    location_cell: str | None = Field(default=None, max_length=32,
+                                      description="the cell's id if known; otherwise derived from geo/region_code")
+    geo: Geo | None = Field(default=None, description="where the labelled transaction was made (its own geo)")
+    region_code: str | None = Field(default=None, pattern=r"^[0-9]{6}$",
+                                    description="the transaction's GB/T 2260 area code, when it had no "
+                                                "coordinates")
     scenario: str | None = Field(default=None, max_length=64, description="fraud pattern tag, if known")

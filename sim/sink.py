@@ -77,7 +77,8 @@ class Sink:
             "transaction_id": tx["transaction_id"], "is_fraud": is_fraud, "source": policy.source,
             "confirmed_at": iso(confirmed), "account_id": tx["account_id"],
             "counterparty_id": counterparty["id"] if counterparty else None, "device_id": tx["device_id"],
-            "location_cell": None, "scenario": scenario if is_fraud else None,
+            "location_cell": None, "geo": tx.get("geo"), "region_code": tx.get("region_code"),
+            "scenario": scenario if is_fraud else None,
         }
         self.counts["fraud"] += is_fraud
         self._push(SimRecord("label", tx["transaction_id"], value, t_ms, confirmed))

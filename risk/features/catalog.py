@@ -40,6 +40,17 @@ def _spec(name: str, dtype: DType, description: str, nullable: bool = False) -> 
     return FeatureSpec(name, dtype, description, nullable)
 
 
+def _label_specs(entity: str, where: str) -> list[FeatureSpec]:
+    """Label-fed risk (`risk.features.labels`): verdicts counted from when they were confirmed, never earlier."""
+    return [
+        _spec(f"{entity}.fraud_count_1d", "int", f"confirmed frauds {where} whose verdict came in the last 1d"),
+        _spec(f"{entity}.fraud_count_7d", "int", f"confirmed frauds {where} whose verdict came in the last 7d"),
+        _spec(f"{entity}.fraud_count_30d", "int", f"confirmed frauds {where} whose verdict came in the last 30d"),
+        _spec(f"{entity}.fraud_rate_30d", "float", f"fraud share of the verdicts {where} from the last 30d",
+              nullable=True),
+    ]
+
+
 _TX = [
     _spec("tx.amount", "float", "amount in the transaction currency"),
     _spec("tx.channel", "str", "mobile, online, quickpay, counter, atm, pos, api"),
@@ -106,7 +117,7 @@ _DEVICE = [
     _spec("device.distinct_accounts_1h", "int", "accounts using the device in the last 1h, this one included"),
     _spec("device.distinct_accounts_24h", "int", "accounts using the device in the last 24h, this one included"),
     _spec("device.distinct_accounts_7d", "int", "accounts using the device in the last 7d, this one included"),
-    _spec("device.fraud_count_30d", "int", "confirmed frauds on the device known in the last 30d"),
+    *_label_specs("device", "on the device"),
 ]
 
 _LOCATION = [
@@ -115,7 +126,7 @@ _LOCATION = [
     _spec("location.distinct_accounts_1h", "int", "accounts active in the cell in the last 1h"),
     _spec("location.distinct_accounts_24h", "int", "accounts active in the cell in the last 24h"),
     _spec("location.distinct_devices_24h", "int", "devices active in the cell in the last 24h"),
-    _spec("location.fraud_count_30d", "int", "confirmed frauds in the cell known in the last 30d"),
+    *_label_specs("location", "in the cell"),
 ]
 
 _COUNTERPARTY = [
@@ -127,9 +138,7 @@ _COUNTERPARTY = [
     _spec("counterparty.distinct_senders_1h", "int", "distinct senders in the last 1h, this one included"),
     _spec("counterparty.distinct_senders_24h", "int", "distinct senders in the last 24h, this one included"),
     _spec("counterparty.distinct_senders_7d", "int", "distinct senders in the last 7d, this one included"),
-    _spec("counterparty.fraud_count_30d", "int", "confirmed frauds to the payee known in the last 30d"),
-    _spec("counterparty.fraud_rate_30d", "float", "share of labelled payments to the payee that were fraud",
-          nullable=True),
+    *_label_specs("counterparty", "to the payee"),
 ]
 
 FEATURES: dict[str, FeatureSpec] = {spec.name: spec for spec in [*_TX, *_ACCOUNT, *_DEVICE, *_LOCATION, *_COUNTERPARTY]}

@@ -6,7 +6,7 @@ from risk.facts import TxFacts
 from risk.features.buckets import DAY_MS, add, empty_rings, window
 from risk.features.catalog import WINDOWS_MS, names_for
 from risk.features.common import FeatureValues, StageConfig, State, distinct_count, touch
-from risk.features.labels import known_counts
+from risk.features.labels import empty_label_features, label_features
 
 HOUR, DAY, WEEK = WINDOWS_MS["1h"], WINDOWS_MS["24h"], WINDOWS_MS["7d"]
 
@@ -42,7 +42,7 @@ class DeviceStage:
     def absent(self, facts: TxFacts) -> FeatureValues:
         return {"device.is_new": False, "device.days_since_first_seen": None, "device.tx_count_1h": 0,
                 "device.tx_count_24h": 0, "device.amount_sum_24h": 0.0, "device.distinct_accounts_1h": 0,
-                "device.distinct_accounts_24h": 0, "device.distinct_accounts_7d": 0, "device.fraud_count_30d": 0}
+                "device.distinct_accounts_24h": 0, "device.distinct_accounts_7d": 0, **empty_label_features("device")}
 
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t = facts.event_time_ms
@@ -57,7 +57,7 @@ class DeviceStage:
             "device.distinct_accounts_1h": distinct_count(state["acc"], facts.account_id, t, HOUR),
             "device.distinct_accounts_24h": distinct_count(state["acc"], facts.account_id, t, DAY),
             "device.distinct_accounts_7d": distinct_count(state["acc"], facts.account_id, t, WEEK),
-            "device.fraud_count_30d": known_counts(state, t)[0],
+            **label_features("device", state, t),
         }
 
     def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
@@ -77,7 +77,7 @@ class LocationStage:
     def absent(self, facts: TxFacts) -> FeatureValues:
         return {"location.cell": None, "location.tx_count_1h": 0, "location.distinct_accounts_1h": 0,
                 "location.distinct_accounts_24h": 0, "location.distinct_devices_24h": 0,
-                "location.fraud_count_30d": 0}
+                **empty_label_features("location")}
 
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t = facts.event_time_ms
@@ -87,7 +87,7 @@ class LocationStage:
             "location.distinct_accounts_1h": distinct_count(state["acc"], facts.account_id, t, HOUR),
             "location.distinct_accounts_24h": distinct_count(state["acc"], facts.account_id, t, DAY),
             "location.distinct_devices_24h": distinct_count(state["dev"], facts.device_id, t, DAY),
-            "location.fraud_count_30d": known_counts(state, t)[0],
+            **label_features("location", state, t),
         }
 
     def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
@@ -111,13 +111,12 @@ class CounterpartyStage:
                 "counterparty.tx_count_1h": 0, "counterparty.tx_count_24h": 0,
                 "counterparty.amount_sum_24h": 0.0, "counterparty.distinct_senders_1h": 0,
                 "counterparty.distinct_senders_24h": 0, "counterparty.distinct_senders_7d": 0,
-                "counterparty.fraud_count_30d": 0, "counterparty.fraud_rate_30d": None}
+                **empty_label_features("counterparty")}
 
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t = facts.event_time_ms
         is_new, age_days = _first_seen(state, t)
         day = window(state["r"], "24h", t)
-        fraud, genuine = known_counts(state, t)
         return {
             "counterparty.is_new": is_new,
             "counterparty.days_since_first_seen": age_days,
@@ -127,8 +126,7 @@ class CounterpartyStage:
             "counterparty.distinct_senders_1h": distinct_count(state["acc"], facts.account_id, t, HOUR),
             "counterparty.distinct_senders_24h": distinct_count(state["acc"], facts.account_id, t, DAY),
             "counterparty.distinct_senders_7d": distinct_count(state["acc"], facts.account_id, t, WEEK),
-            "counterparty.fraud_count_30d": fraud,
-            "counterparty.fraud_rate_30d": fraud / (fraud + genuine) if fraud + genuine else None,
+            **label_features("counterparty", state, t),
         }
 
     def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:

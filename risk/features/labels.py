@@ -6,6 +6,7 @@ from risk.features.buckets import DAY_MS
 from risk.features.common import StageConfig, State
 
 WINDOW_30D_MS = 30 * DAY_MS
+LABEL_WINDOWS: dict[str, int] = {"1d": DAY_MS, "7d": 7 * DAY_MS, "30d": WINDOW_30D_MS}
 
 
 def apply_label(state: State, transaction_id: str, is_fraud: bool, confirmed_ms: int, cfg: StageConfig) -> None:
@@ -18,14 +19,31 @@ def apply_label(state: State, transaction_id: str, is_fraud: bool, confirmed_ms:
         del labels[: len(labels) - cfg.label_capacity]
 
 
-def known_counts(state: State, now_ms: int) -> tuple[int, int]:
-    """(fraud, genuine) verdicts confirmed in `(now - 30d, now]`: what was known at `now`."""
+def label_feature_names(entity: str) -> tuple[str, ...]:
+    """The label-fed features every shared entity (device, location, counterparty) carries."""
+    return (*(f"{entity}.fraud_count_{w}" for w in LABEL_WINDOWS), f"{entity}.fraud_rate_30d")
+
+
+def empty_label_features(entity: str) -> dict[str, int | float | None]:
+    return {**{f"{entity}.fraud_count_{w}": 0 for w in LABEL_WINDOWS}, f"{entity}.fraud_rate_30d": None}
+
+
+def label_features(entity: str, state: State, now_ms: int) -> dict[str, int | float | None]:
+    """Fraud verdicts confirmed in the last 1/7/30 days, and the fraud share of the 30-day verdicts, as
+    known at `now` (a verdict confirmed later does not exist yet)."""
+    counts = dict.fromkeys(LABEL_WINDOWS, 0)
     fraud = genuine = 0
-    low = now_ms - WINDOW_30D_MS
     for _, confirmed, is_fraud in state.get("lab", ()):
-        if low < confirmed <= now_ms:
-            if is_fraud:
-                fraud += 1
-            else:
-                genuine += 1
-    return fraud, genuine
+        age = now_ms - confirmed
+        if not 0 <= age < WINDOW_30D_MS:
+            continue
+        if is_fraud:
+            fraud += 1
+            for name, width in LABEL_WINDOWS.items():
+                if age < width:
+                    counts[name] += 1
+        else:
+            genuine += 1
+    out: dict[str, int | float | None] = {f"{entity}.fraud_count_{w}": n for w, n in counts.items()}
+    out[f"{entity}.fraud_rate_30d"] = fraud / (fraud + genuine) if fraud + genuine else None
+    return out

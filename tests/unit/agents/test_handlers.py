@@ -63,6 +63,18 @@ def test_labels_feed_counterparty_risk_after_they_are_confirmed(holder):
     assert out.decisions[1]["features"]["counterparty.fraud_count_30d"] == 1
 
 
+@pytest.mark.parametrize("where", [{"geo": {"lat": 23.13, "lon": 113.26}}, {"region_code": "440106"}])
+def test_a_label_counts_against_the_cell_its_transaction_was_made_in(holder, where):
+    label = {"transaction_id": "t1", "is_fraud": True, "source": "complaint", "confirmed_at": iso(BASE + 120_000),
+             **where}
+    _, out = run(holder, [("transactions", "acc1", tx(1, **where)), ("fraud-labels", "t1", label),
+                          ("transactions", "acc2", tx(5, account="acc2", **where)),
+                          ("transactions", "acc3", tx(6, account="acc3", geo={"lat": 30.0, "lon": 120.0}))])
+    cells = [d["features"]["location.cell"] for d in out.decisions]
+    assert cells[0] == cells[1] != cells[2]
+    assert [d["features"]["location.fraud_count_1d"] for d in out.decisions] == [0, 1, 0]
+
+
 def test_outputs_match_the_published_schemas(holder):
     blocked = tx(1, device_id="dev-blocked-test", amount="250000.00")
     _, out = run(holder, [("transactions", "acc1", blocked)])

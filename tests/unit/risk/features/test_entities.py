@@ -1,3 +1,5 @@
+import pytest
+
 from risk.features.common import StageConfig
 from risk.features.entities import CounterpartyStage, DeviceStage, LocationStage
 from risk.features.labels import apply_label
@@ -51,3 +53,20 @@ def test_location_cell_counts_accounts_and_devices():
     _, outcome = feed(LocationStage(), txs)
     assert outcome.features["location.distinct_accounts_1h"] == 6
     assert outcome.features["location.distinct_devices_24h"] == 2
+
+
+@pytest.mark.parametrize("stage", [DeviceStage(), LocationStage(), CounterpartyStage()], ids=lambda s: s.name)
+def test_label_fed_counts_age_out_of_each_window_and_the_rate_counts_genuine_verdicts(stage):
+    entity = stage.name
+    state, _ = feed(stage, [tx(1, at=T0)])
+    apply_label(state, "old", True, T0 + HOUR, CFG)  # fraud confirmed 10 days before `now`
+    apply_label(state, "week", True, T0 + 8 * DAY, CFG)  # 2 days before
+    apply_label(state, "fresh", True, T0 + 11 * DAY - HOUR, CFG)  # 1 hour before
+    apply_label(state, "ok", False, T0 + 9 * DAY, CFG)  # a genuine verdict
+    apply_label(state, "later", True, T0 + 12 * DAY, CFG)  # not yet confirmed at `now`
+    _, outcome = feed(stage, [tx(2, at=T0 + 11 * DAY)], state)
+    f = outcome.features
+    assert (f[f"{entity}.fraud_count_1d"], f[f"{entity}.fraud_count_7d"], f[f"{entity}.fraud_count_30d"]) == (1, 2, 3)
+    assert f[f"{entity}.fraud_rate_30d"] == 0.75
+    _, fresh = feed(stage, [tx(3, at=T0)])
+    assert fresh.features[f"{entity}.fraud_rate_30d"] is None and fresh.features[f"{entity}.fraud_count_30d"] == 0
