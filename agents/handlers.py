@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import time
 from collections import Counter
-from collections.abc import Callable, MutableMapping
+from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,7 +23,7 @@ from risk.decision import build_outputs, iso
 from risk.facts import TxFacts, facts_from, location_cell
 from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
 from risk.features.common import StageConfig
-from risk.features.entities import CounterpartyStage, DeviceStage
+from risk.features.entities import DeviceStage
 from risk.features.labels import apply_label
 from risk.features.stage import EntityStage, Status, run_stage
 from risk.features.transaction import tx_features
@@ -199,8 +199,10 @@ class EntityHandler:
         await self.forward(facts, env)
 
     async def forward(self, facts: TxFacts, env: envelope.Envelope) -> None:
-        assert self._next_topic is not None and self._next_stage is not None
-        await self._emitter.send(self._next_topic, _stage_key(self._next_stage, facts), orjson.dumps(env))
+        """To the next entity stage keyed by its entity, or (last stage) to the score stage keyed by account."""
+        assert self._next_topic is not None
+        key = facts.account_id.encode() if self._next_stage is None else _stage_key(self._next_stage, facts)
+        await self._emitter.send(self._next_topic, key, orjson.dumps(env))
 
     def _apply_label(self, key: bytes, env: envelope.Envelope) -> None:
         state = decode(self._table.get(key)) or self._stage.new_state()
@@ -209,19 +211,53 @@ class EntityHandler:
         self._counters.add(f"labels.{self._stage.name}")
 
 
-class DecisionHandler(EntityHandler):
-    """Last stage (counterparty): its features complete the snapshot; score, decide and emit."""
+class ScoreHandler:
+    """Score stage: stateless, so it can take a batch at a time (Faust forbids table writes inside
+    `stream.take`). Rules and models run over the whole batch at once (vectorised); then each transaction
+    is decided and its decision, alert and block commands are emitted in input order. A batch that cannot
+    be scored together is scored row by row, and a row that still fails is dead-lettered, not dropped."""
 
-    def __init__(self, table: Table, emitter: Emitter, topics: TopicNames, limits: Limits, counters: Counters,
+    def __init__(self, emitter: Emitter, topics: TopicNames, counters: Counters,
                  strategy_source: Callable[[], Any], clock: Callable[[], float] = time.time) -> None:
-        super().__init__(CounterpartyStage(), table, emitter, None, None, limits, counters)
-        self._topics, self._strategy_source, self._clock = topics, strategy_source, clock
+        self._emitter, self._topics, self._counters = emitter, topics, counters
+        self._strategy_source, self._clock = strategy_source, clock
+        self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
 
-    async def forward(self, facts: TxFacts, env: envelope.Envelope) -> None:
-        strategy, responses = self._strategy_source()
+    async def on_envelope(self, source: Source) -> None:
+        await self.on_batch([source])
+
+    async def on_batch(self, sources: Sequence[Source]) -> None:
+        if not sources:
+            return
+        envs = [envelope.decode(s.value or b"{}") for s in sources]
+        facts = [TxFacts.from_dict(env["tx"]) for env in envs]
+        strategy, responses = self._strategy_source()  # one strategy version for the whole batch
         started = time.perf_counter()
-        assessment = strategy.assess(env["f"], facts)
-        env["t"]["decide"] = round((time.perf_counter() - started) * 1000, 3)
+        try:
+            assessments: list[Any] = strategy.assess_batch([env["f"] for env in envs], facts)
+        except Exception as ex:  # isolate the row that breaks; never lose the batch
+            log.exception("score.batch_failed", rows=len(envs), error=repr(ex))
+            assessments = [self._assess_one(strategy, env, fact) for env, fact in zip(envs, facts, strict=True)]
+        share_ms = round((time.perf_counter() - started) * 1000 / len(envs), 3)
+        self._counters.add("score.batches")
+        self._counters.add("score.rows", len(envs))
+        for source, env, fact, assessment in zip(sources, envs, facts, assessments, strict=True):
+            if assessment is None:
+                await self._dead.send(source, Rejection("scoring_failed", f"transaction {fact.transaction_id} "
+                                                        "could not be scored; see the worker log", []))
+                continue
+            env["t"]["decide"] = share_ms
+            await self._emit(fact, env, assessment, strategy, responses)
+
+    def _assess_one(self, strategy: Any, env: envelope.Envelope, facts: TxFacts) -> Any:
+        try:
+            return strategy.assess(env["f"], facts)
+        except Exception as ex:
+            log.exception("score.row_failed", transaction_id=facts.transaction_id, error=repr(ex))
+            return None
+
+    async def _emit(self, facts: TxFacts, env: envelope.Envelope, assessment: Any, strategy: Any,
+                    responses: Any) -> None:
         outputs = build_outputs(facts, env["f"], assessment, strategy.versions, responses, late=env["late"],
                                 timings_ms=env["t"])
         account_key = facts.account_id.encode()

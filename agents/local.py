@@ -1,8 +1,10 @@
 """Run the streaming handlers in-process, without Kafka: the engine behind backtest and the parity test.
 
 Messages a handler emits to a stage topic are delivered to the next handler at once (depth-first), which is
-exactly the order a single-partition deployment processes them in; decisions, alerts, block commands and
-dead letters are collected. Because these are the agents' own handlers, offline and online cannot drift.
+exactly the order a single-partition deployment processes them in; the stateless score stage takes them in
+batches of `score_batch`, as the worker's does (call `flush()` after `feed()`; `run()` does). Decisions,
+alerts, block commands and dead letters are collected. Because these are the agents' own handlers, offline
+and online cannot drift.
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import orjson
 from agents.handlers import (
     AccountHandler,
     Counters,
-    DecisionHandler,
     EntityHandler,
     LabelRouter,
     Limits,
+    ScoreHandler,
     Source,
 )
 from app.topics import TopicNames
@@ -41,7 +43,8 @@ class LocalPipeline:
     """`strategy_source` returns (strategy, response plan), as the streaming holder does."""
 
     def __init__(self, strategy_source: Callable[[], Any], *, stage: StageConfig | None = None,
-                 utc_offset_minutes: int = 480, clock: Callable[[], float] | None = None) -> None:
+                 utc_offset_minutes: int = 480, clock: Callable[[], float] | None = None,
+                 score_batch: int = 256) -> None:
         self.names = TopicNames.with_prefix("")
         limits = Limits(max_bytes=1 << 20, bounds=TimeBounds(0, 0), utc_offset_minutes=utc_offset_minutes,
                         stage=stage or StageConfig())
@@ -55,8 +58,11 @@ class LocalPipeline:
                                      LocationStage(), limits, self.counters)
         self._location = EntityHandler(LocationStage(), self.tables["location"], self,
                                        self.names.counterparty_stage, CounterpartyStage(), limits, self.counters)
-        self._decide = DecisionHandler(self.tables["counterparty"], self, self.names, limits, self.counters,
-                                       strategy_source, clock)
+        self._counterparty = EntityHandler(CounterpartyStage(), self.tables["counterparty"], self,
+                                           self.names.score_stage, None, limits, self.counters)
+        self._score = ScoreHandler(self, self.names, self.counters, strategy_source, clock)
+        self._score_batch = score_batch
+        self._pending_scores: list[Source] = []
         self._labels = LabelRouter(self, self.names, limits, self.counters, clock)
         self._routes = {
             self.names.transactions: self._account.on_transaction,
@@ -64,7 +70,8 @@ class LocalPipeline:
             self.names.rekey: self._account.on_rekeyed,
             self.names.device_stage: self._device.on_envelope,
             self.names.location_stage: self._location.on_envelope,
-            self.names.counterparty_stage: self._decide.on_envelope,
+            self.names.counterparty_stage: self._counterparty.on_envelope,
+            self.names.score_stage: self._queue_score,
             self.names.fraud_labels: self._labels.on_label,
         }
         self._sinks = {self.names.decisions: self.out.decisions, self.names.alerts: self.out.alerts,
@@ -82,8 +89,20 @@ class LocalPipeline:
         self._offsets[topic] += 1
         await self._routes[topic](Source(topic, 0, offset, key, value))
 
+    async def _queue_score(self, source: Source) -> None:
+        self._pending_scores.append(source)
+        if len(self._pending_scores) >= self._score_batch:
+            await self.flush()
+
+    async def flush(self) -> None:
+        """Score what the score stage holds (it batches as the worker's does; it keeps no state, so only
+        when outputs appear changes, not what they are)."""
+        batch, self._pending_scores = self._pending_scores, []
+        await self._score.on_batch(batch)
+
     async def run(self, records: Iterable[tuple[str, bytes | None, bytes]]) -> Collected:
-        """Feed `(input topic, key, value)` records in order; returns everything emitted so far."""
+        """Feed `(input topic, key, value)` records in order, then flush; returns everything emitted so far."""
         for topic, key, value in records:
             await self.feed(topic, key, value)
+        await self.flush()
         return self.out

@@ -12,10 +12,10 @@ import structlog
 from agents.handlers import (
     AccountHandler,
     Counters,
-    DecisionHandler,
     EntityHandler,
     LabelRouter,
     Limits,
+    ScoreHandler,
     Source,
 )
 from app.settings import Settings
@@ -76,7 +76,9 @@ def register_agents(app: faust.App, settings: Settings, tables: StateTables,
                            counters)
     location = EntityHandler(LocationStage(), tables.location, emitter, names.counterparty_stage,
                              CounterpartyStage(), limits, counters)
-    decide = DecisionHandler(tables.counterparty, emitter, names, limits, counters, strategy_source)
+    counterparty = EntityHandler(CounterpartyStage(), tables.counterparty, emitter, names.score_stage, None, limits,
+                                 counters)
+    score = ScoreHandler(emitter, names, counters, strategy_source)
     labels = LabelRouter(emitter, names, limits, counters)
 
     account_inputs = app.topic(names.transactions, names.account_events, names.rekey, key_type=bytes,
@@ -101,7 +103,13 @@ def register_agents(app: faust.App, settings: Settings, tables: StateTables,
 
     entity_agent(names.device_stage, device, "device-stage")
     entity_agent(names.location_stage, location, "location-stage")
-    entity_agent(names.counterparty_stage, decide, "decide-stage")
+    entity_agent(names.counterparty_stage, counterparty, "counterparty-stage")
+
+    @app.agent(emitter.topic(names.score_stage), name="score-stage")
+    async def score_stage(stream: Any) -> None:
+        # stateless, so batching is safe (#497); take_events acks a batch only after it was handled
+        async for events in stream.take_events(settings.score_batch_max, within=settings.score_batch_within_ms / 1000):
+            await score.on_batch([_source(event) for event in events])
 
     @app.agent(emitter.topic(names.fraud_labels), name="label-router")
     async def label_router(stream: Any) -> None:

@@ -9,7 +9,7 @@ from app.settings import Settings
 
 INPUTS = ("transactions", "account-events", "fraud-labels")
 OUTPUTS = ("risk-decisions", "risk-alerts", "block-commands", "dead-letter")
-STAGES = ("fs-stage-rekey", "fs-stage-device", "fs-stage-location", "fs-stage-counterparty")
+STAGES = ("fs-stage-rekey", "fs-stage-device", "fs-stage-location", "fs-stage-counterparty", "fs-stage-score")
 CONTROL = "fraudstream-control"
 
 
@@ -26,6 +26,7 @@ class TopicNames:
     device_stage: str
     location_stage: str
     counterparty_stage: str
+    score_stage: str
     control: str
 
     @classmethod
@@ -40,7 +41,7 @@ class TopicNames:
         """Every topic with the pipeline's partition count (co-partitioned with the state tables)."""
         return [self.transactions, self.account_events, self.fraud_labels, self.decisions, self.alerts,
                 self.blocks, self.dead_letter, self.rekey, self.device_stage, self.location_stage,
-                self.counterparty_stage]
+                self.counterparty_stage, self.score_stage]
 
 
 async def ensure_topics(settings: Settings) -> list[str]:

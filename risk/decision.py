@@ -6,7 +6,7 @@ yields byte-identical outputs (consumers dedupe by transaction id / command id).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -43,6 +43,8 @@ class Strategy(Protocol):
     versions: Versions
 
     def assess(self, features: Mapping[str, Any], facts: TxFacts) -> Assessment: ...
+
+    def assess_batch(self, rows: Sequence[Mapping[str, Any]], facts: Sequence[TxFacts]) -> list[Assessment]: ...
 
 
 @dataclass(frozen=True)

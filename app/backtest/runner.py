@@ -37,6 +37,7 @@ async def decide_all(source: StrategySource, history: History, *, stage: StageCo
         await pipeline.feed(topic, key, value)
         if progress is not None and number % _PROGRESS_EVERY == 0:
             progress(_PROGRESS_EVERY)
+    await pipeline.flush()
     if progress is not None:
         progress(len(history.records) % _PROGRESS_EVERY)
     if pipeline.out.dead_letters:

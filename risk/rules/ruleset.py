@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -173,6 +173,13 @@ class CompiledRuleset:
         entries.sort(key=lambda e: e.col)
         readers = tuple((f, _READERS[FEATURES[f].dtype](f)) for f in sorted(features))
         return _Variant(tuple(entries), {e.col: e.hit for e in entries}, readers, _plan(entries, self._lists))
+
+    def features_for(self, branch_paths: Iterable[str]) -> set[str]:
+        """The features the rules in force on these branches read: the columns a batch needs."""
+        names: set[str] = set()
+        for path in set(branch_paths):
+            names.update(name for name, _ in self._variant(path).readers)
+        return names
 
     # --- evaluation -----------------------------------------------------------
     def evaluate_one(self, features: Mapping[str, object], branch_path: str, event_time_ms: int) -> list[Hit]:

@@ -57,3 +57,23 @@ def test_device_stage_keeps_state_in_its_table_and_forwards(app_and_sent):
     assert [topic for topic, _, _ in sent] == ["ut.fs-stage-location"] * 2
     assert [body["f"]["device.distinct_accounts_1h"] for _, _, body in sent] == [1, 2]
     assert b"dev1" in app.tables["device-state"]
+
+
+def test_counterparty_stage_sends_the_snapshot_on_to_the_score_stage_keyed_by_account(app_and_sent):
+    app, sent = app_and_sent
+    message = envelope.tx_envelope(tx(1, account_id="a1").to_dict(), {}, {}, "s:0:1", False, 0)
+    drive(app.agents["counterparty-stage"], (b"payee1", message))
+    assert [(topic, key) for topic, key, _ in sent] == [("ut.fs-stage-score", b"a1")]
+    assert "counterparty.tx_count_1h" in sent[0][2]["f"]
+
+
+def test_score_stage_takes_a_batch_and_decides_each_transaction_in_order(app_and_sent):
+    app, sent = app_and_sent
+    messages = [(f"a{n}".encode(), envelope.tx_envelope(tx(n, account_id=f"a{n}").to_dict(), {"tx.amount": 10.0 * n},
+                                                        {}, f"s:0:{n}", False, 0)) for n in range(1, 6)]
+    drive(app.agents["score-stage"], *messages)
+    decisions = [(key, body) for topic, key, body in sent if topic == "ut.risk-decisions"]
+    assert [key for key, _ in decisions] == [b"a1", b"a2", b"a3", b"a4", b"a5"]
+    assert [body["transaction_id"] for _, body in decisions] == [tx(n).transaction_id for n in range(1, 6)]
+    counts = app.fraudstream_pipeline.counters.counts
+    assert counts["score.rows"] == 5 and 1 <= counts["score.batches"] <= 5

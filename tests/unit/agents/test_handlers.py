@@ -90,3 +90,27 @@ def test_bad_input_never_stops_the_stream(holder):
     out = asyncio.run(pipeline.run([("transactions", b"acc1", b"\xff\xfe garbage"),
                                     ("transactions", b"acc1", orjson.dumps(tx(2)))]))
     assert len(out.decisions) == 1 and out.dead_letters[0]["error"]["code"] == "invalid_json"
+
+
+class _BreaksOnT2:
+    """The shipped strategy, except that batches fail and transaction t2 cannot be scored at all."""
+
+    def __init__(self, real) -> None:
+        self._real, self.versions = real, real.versions
+
+    def assess_batch(self, rows, facts):
+        raise RuntimeError("model does not fit these features")
+
+    def assess(self, features, facts):
+        if facts.transaction_id == "t2":
+            raise RuntimeError("row cannot be scored")
+        return self._real.assess(features, facts)
+
+
+def test_a_transaction_that_cannot_be_scored_is_dead_lettered_and_the_rest_are_decided(holder):
+    strategy, responses = holder.current()
+    pipeline = LocalPipeline(lambda: (_BreaksOnT2(strategy), responses))
+    out = asyncio.run(pipeline.run([("transactions", b"acc1", orjson.dumps(tx(n))) for n in (1, 2, 3)]))
+    assert [d["transaction_id"] for d in out.decisions] == ["t1", "t3"]
+    assert [d["error"]["code"] for d in out.dead_letters] == ["scoring_failed"]
+    assert pipeline.counters.counts["score.rows"] == 3

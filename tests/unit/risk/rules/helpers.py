@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from risk.features.catalog import FEATURES
+from risk.features.columns import feature_columns
 from risk.rules import CompiledRuleset, RulesetSpec, compile_ruleset
 
 PATH = "44/4401/440106/0012"
@@ -33,15 +34,7 @@ def ruleset_of(*expressions: str, **kwargs: Any) -> CompiledRuleset:
 
 
 def columns_of(rows: list[Mapping[str, Any]]) -> dict[str, np.ndarray]:
-    names = {k for r in rows for k in r}
-    cols: dict[str, np.ndarray] = {}
-    for name in names:
-        values = [r.get(name) for r in rows]
-        if FEATURES[name].dtype == "str":
-            cols[name] = np.array(values, dtype=object)
-        else:
-            cols[name] = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
-    return cols
+    return feature_columns(rows)
 
 
 def hit_one(rs: CompiledRuleset, row: Mapping[str, Any], path: str = PATH, t_ms: int = 0) -> bool:
