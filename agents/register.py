@@ -13,6 +13,7 @@ from agents.handlers import (
     AccountHandler,
     Counters,
     EntityHandler,
+    InlineScoringHandler,
     LabelRouter,
     Limits,
     ScoreHandler,
@@ -76,9 +77,12 @@ def register_agents(app: faust.App, settings: Settings, tables: StateTables,
                            counters)
     location = EntityHandler(LocationStage(), tables.location, emitter, names.counterparty_stage,
                              CounterpartyStage(), limits, counters)
-    counterparty = EntityHandler(CounterpartyStage(), tables.counterparty, emitter, names.score_stage, None, limits,
-                                 counters)
     score = ScoreHandler(emitter, names, counters, strategy_source)
+    counterparty: EntityHandler = (
+        InlineScoringHandler(CounterpartyStage(), tables.counterparty, score, limits, counters)
+        if settings.score_stage == "inline"
+        else EntityHandler(CounterpartyStage(), tables.counterparty, emitter, names.score_stage, None, limits,
+                           counters))
     labels = LabelRouter(emitter, names, limits, counters)
 
     account_inputs = app.topic(names.transactions, names.account_events, names.rekey, key_type=bytes,

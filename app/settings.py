@@ -52,9 +52,12 @@ class Settings(BaseSettings):
     crash_only_stop: bool = Field(default=True, description="SIGTERM ends the worker like a crash (no final commit)")
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
+    score_stage: Literal["batched", "inline"] = Field(
+        default="batched", description="batched: a separate stateless stage scores batches (vectorised); "
+                                       "inline: the counterparty stage scores one event at a time (one hop less)")
     score_batch_max: int = Field(default=256, ge=1, le=10_000,
                                  description="transactions the score stage rules and models take in one batch")
-    score_batch_within_ms: int = Field(default=5, ge=1, le=1000,
+    score_batch_within_ms: int = Field(default=1, ge=1, le=1000,
                                        description="longest the score stage waits to fill a batch")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000, description="producer batching delay")
     producer_buffer_messages: int = Field(default=20_000, ge=100, description="pending sends before backpressure")

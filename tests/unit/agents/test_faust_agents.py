@@ -13,9 +13,9 @@ from app.settings import Settings
 from tests.unit.risk.features.factories import tx
 
 
-@pytest.fixture
-def app_and_sent(monkeypatch, tmp_path):
-    settings = Settings(store="memory://", web_enabled=False, datadir=tmp_path, partitions=1, topic_prefix="ut.")
+def _app_and_sent(monkeypatch, tmp_path, **overrides):
+    settings = Settings(store="memory://", web_enabled=False, datadir=tmp_path, partitions=1, topic_prefix="ut.",
+                        **overrides)
     app = build_app(settings)
     app.finalize()
     sent: list[tuple[str, bytes, dict]] = []
@@ -27,6 +27,11 @@ def app_and_sent(monkeypatch, tmp_path):
     for table in app.tables.values():  # no broker: keep table writes local
         monkeypatch.setattr(table, "_send_changelog", lambda *a, **k: None)
     return app, sent
+
+
+@pytest.fixture
+def app_and_sent(monkeypatch, tmp_path):
+    return _app_and_sent(monkeypatch, tmp_path)
 
 
 def drive(agent, *messages: tuple[bytes, bytes]) -> None:
@@ -77,3 +82,11 @@ def test_score_stage_takes_a_batch_and_decides_each_transaction_in_order(app_and
     assert [body["transaction_id"] for _, body in decisions] == [tx(n).transaction_id for n in range(1, 6)]
     counts = app.fraudstream_pipeline.counters.counts
     assert counts["score.rows"] == 5 and 1 <= counts["score.batches"] <= 5
+
+
+def test_inline_scoring_decides_in_the_counterparty_stage_without_the_score_hop(monkeypatch, tmp_path):
+    app, sent = _app_and_sent(monkeypatch, tmp_path, score_stage="inline")
+    message = envelope.tx_envelope(tx(1, account_id="a1").to_dict(), {}, {}, "s:0:1", False, 0)
+    drive(app.agents["counterparty-stage"], (b"payee1", message))
+    assert [(topic, key) for topic, key, _ in sent if topic != "ut.risk-alerts"] == [("ut.risk-decisions", b"a1")]
+    assert sent[0][2]["transaction_id"] == tx(1).transaction_id
