@@ -109,11 +109,13 @@ def register_agents(app: faust.App, settings: Settings, tables: StateTables,
     entity_agent(names.location_stage, location, "location-stage")
     entity_agent(names.counterparty_stage, counterparty, "counterparty-stage")
 
-    @app.agent(emitter.topic(names.score_stage), name="score-stage")
-    async def score_stage(stream: Any) -> None:
-        # stateless, so batching is safe (#497); take_events acks a batch only after it was handled
-        async for events in stream.take_events(settings.score_batch_max, within=settings.score_batch_within_ms / 1000):
-            await score.on_batch([_source(event) for event in events])
+    if settings.score_stage == "batched":
+        @app.agent(emitter.topic(names.score_stage), name="score-stage")
+        async def score_stage(stream: Any) -> None:
+            # stateless, so batching is safe (#497); take_events acks a batch only after it was handled
+            async for events in stream.take_events(settings.score_batch_max,
+                                                   within=settings.score_batch_within_ms / 1000):
+                await score.on_batch([_source(event) for event in events])
 
     @app.agent(emitter.topic(names.fraud_labels), name="label-router")
     async def label_router(stream: Any) -> None:
