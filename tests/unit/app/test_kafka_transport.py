@@ -13,3 +13,23 @@ def test_our_consumer_builds_the_short_poll_consumer_thread():
     assert thread_factory is not drivers.aiokafka.Consumer._new_consumer_thread
     assert kafka_transport.FETCH_MAX_WAIT_MS < 1500
 
+
+def _consumer(committed, acked):
+    from collections import defaultdict
+
+    from intervaltree import IntervalTree
+
+    consumer = object.__new__(kafka_transport.Transport.Consumer)
+    consumer._committed_offset = defaultdict(lambda: None, {"tp": committed})
+    consumer._acked = defaultdict(list, {"tp": list(acked)})
+    consumer._acked_index = defaultdict(set, {"tp": set(acked)})
+    consumer._gap = defaultdict(IntervalTree)
+    return consumer
+
+
+def test_a_commit_never_steps_over_an_unacked_message_at_the_head():
+    assert _consumer(committed=185, acked=[186, 187])._new_offset("tp") is None  # 185 was skipped, not acked
+
+
+def test_a_commit_advances_over_contiguous_acked_messages():
+    assert _consumer(committed=185, acked=[185, 186, 188])._new_offset("tp") == 187
