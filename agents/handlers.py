@@ -298,6 +298,7 @@ class InlineScoringHandler(EntityHandler):
     async def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
         await self._score.score([(source, env, facts)])
 
+
 def label_cell(label: Label) -> str | None:
     """The cell a label counts against: its own `location_cell`, else the one its transaction's geo (or area
     code) falls in, computed exactly as the entity stage computes it for the transaction."""

@@ -19,11 +19,6 @@ def apply_label(state: State, transaction_id: str, is_fraud: bool, confirmed_ms:
         del labels[: len(labels) - cfg.label_capacity]
 
 
-def label_feature_names(entity: str) -> tuple[str, ...]:
-    """The label-fed features every shared entity (device, location, counterparty) carries."""
-    return (*(f"{entity}.fraud_count_{w}" for w in LABEL_WINDOWS), f"{entity}.fraud_rate_30d")
-
-
 def empty_label_features(entity: str) -> dict[str, int | float | None]:
     return {**{f"{entity}.fraud_count_{w}": 0 for w in LABEL_WINDOWS}, f"{entity}.fraud_rate_30d": None}
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from dataclasses import replace
 
 import pytest
 
@@ -32,7 +33,7 @@ def traffic():
              for r in records if r.kind == "transaction"}
     ds = build_set([parse_decision(d) for d in decisions], [], start_ms=0, end_ms=2**62, cutoff_ms=2**62)
     y_rows = ds.subset(ds.rule_score > 0.2)  # stand-in labels: enough of both classes to fit on
-    labelled = type(ds)(**{**y_rows.__dict__, "y": (y_rows.rule_score > 0.5).astype("int8")})
+    labelled = replace(y_rows, y=(y_rows.rule_score > 0.5).astype("int8"))
     champion = train_lgbm(labelled, name="c", version="1", feature_names=model_features(),
                           params=LgbmParams(num_trees=20, num_leaves=7, min_data_in_leaf=5), created_at_ms=0)
     challenger = train_logistic(labelled, name="l", version="1",
