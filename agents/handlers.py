@@ -6,7 +6,6 @@ an `Emitter`. Each handler writes its entity's table at most once per message.
 
 from __future__ import annotations
 
-import base64
 import time
 from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
@@ -17,9 +16,10 @@ import orjson
 import structlog
 
 from agents import envelope
+from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
 from agents.emit import Emitter
 from app.topics import TopicNames
-from risk.decision import build_outputs, iso
+from risk.decision import build_outputs
 from risk.facts import TxFacts, facts_from, location_cell
 from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
 from risk.features.common import StageConfig
@@ -69,24 +69,20 @@ class Limits:
 
 
 class DeadLetters:
-    def __init__(self, emitter: Emitter, topic: str, counters: Counters, clock: Callable[[], float]) -> None:
+    def __init__(self, emitter: Emitter, topic: str, counters: Counters, clock: Callable[[], float],
+                 max_value_bytes: int = 64 * 1024) -> None:
         self._emitter, self._topic, self._counters, self._clock = emitter, topic, counters, clock
+        self._max_value_bytes = max_value_bytes
 
     async def send(self, source: Source, rejection: Rejection) -> None:
-        record = {
-            "source_topic": source.topic,
-            "partition": source.partition,
-            "offset": source.offset,
-            "key_b64": None if source.key is None else base64.b64encode(source.key).decode(),
-            "value_b64": base64.b64encode(source.value or b"").decode(),
-            "error": {"code": rejection.code, "message": rejection.message, "fields": rejection.fields},
-            "errors": rejection.errors,
-            "received_at": iso(int(self._clock() * 1000)),
-        }
+        record = dead_letter_bytes(source_topic=source.topic, partition=source.partition, offset=source.offset,
+                                   key=source.key, value=source.value, code=rejection.code,
+                                   message=rejection.message, fields=rejection.fields, errors=rejection.errors,
+                                   received_ms=int(self._clock() * 1000), max_value_bytes=self._max_value_bytes)
         self._counters.add(f"dead_letter.{rejection.code}")
         log.warning("dead_letter", code=rejection.code, topic=source.topic, partition=source.partition,
                     offset=source.offset, reason=rejection.message[:200])
-        await self._emitter.send(self._topic, source.key or b"", orjson.dumps(record))
+        await self._emitter.send(self._topic, (source.key or b"")[:KEY_LIMIT_BYTES], record)
 
 
 def _stage_key(stage: EntityStage, facts: TxFacts) -> bytes:
@@ -101,7 +97,7 @@ class AccountHandler:
                  clock: Callable[[], float] = time.time) -> None:
         self._table, self._emitter, self._topics, self._limits = table, emitter, topics, limits
         self._counters, self._clock = counters, clock
-        self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
+        self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock, limits.max_bytes)
         self._stage = AccountStage()
         self._next = DeviceStage()
 
@@ -314,7 +310,7 @@ class LabelRouter:
     def __init__(self, emitter: Emitter, topics: TopicNames, limits: Limits, counters: Counters,
                  clock: Callable[[], float] = time.time) -> None:
         self._emitter, self._topics, self._limits, self._counters = emitter, topics, limits, counters
-        self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
+        self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock, limits.max_bytes)
         self._clock = clock
 
     async def on_label(self, source: Source) -> None:

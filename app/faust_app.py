@@ -50,7 +50,7 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     holder = holder or StrategyHolder.from_files(settings)
     tables = define_tables(app, settings)
     pipeline = register_agents(app, settings, tables, holder.current)
-    control = ControlPlane(settings, holder)
+    control = ControlPlane(settings, holder, pipeline.counters.counts)
 
     @app.task
     async def start_control_plane() -> None:

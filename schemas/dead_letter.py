@@ -18,7 +18,11 @@ class DeadLetter(Message):
     partition: int
     offset: int
     key_b64: str | None
-    value_b64: str = Field(description="original bytes, base64")
+    value_b64: str = Field(description="original bytes, base64; only a prefix of them when `truncated`")
+    value_bytes: int | None = Field(default=None, description="length of the original value in bytes")
+    value_sha256: str | None = Field(default=None, description="SHA-256 (hex) of the whole original value")
+    truncated: bool = Field(default=False, description="value_b64 holds a prefix: the original was too large "
+                                                       "for a dead letter to carry whole")
     error: ErrorDetail
     errors: list[dict[str, str]] = Field(default_factory=list, description="all validation errors")
     received_at: AwareDatetime

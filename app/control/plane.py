@@ -2,18 +2,24 @@
 
 A worker that receives an invalid artifact keeps its last good version and logs why; it never applies
 half a change. The topic is compacted, so a new worker rebuilds the current state from it at start.
+Nothing read here can stop a worker: a record that cannot be read, verified or applied is logged, counted
+(`control.refused.<code>` on /metrics) and dead-lettered with its position, then skipped.
 """
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
+from collections import Counter
+from dataclasses import dataclass
 
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
+from agents.dead_letter import dead_letter_bytes
 from app.control.holder import StrategyHolder
-from app.control.records import ControlError, ControlRecord, verify
+from app.control.records import ControlError, ControlState
 from app.settings import Settings
 
 log = structlog.get_logger(__name__)
@@ -21,64 +27,102 @@ log = structlog.get_logger(__name__)
 _SOURCE_FIELD = {"ruleset": "ruleset", "policy": "policy", "responses": "responses",
                  "model-champion": "champion", "model-challenger": "challenger"}
 NO_MODEL = "none"  # pointer version that removes a model
+_RETRY_S = 2.0
+
+
+@dataclass(frozen=True)
+class ControlMessage:
+    """One record as read from the control topic; headers are carried but never trusted."""
+
+    partition: int
+    offset: int
+    key: bytes | None
+    value: bytes | None
+    headers: tuple[tuple[str, bytes], ...] = ()
+
+
+@dataclass(frozen=True)
+class RefusedRecord:
+    message: ControlMessage
+    error: ControlError
 
 
 class ControlPlane:
-    def __init__(self, settings: Settings, holder: StrategyHolder) -> None:
+    def __init__(self, settings: Settings, holder: StrategyHolder, counts: Counter[str] | None = None) -> None:
         self._settings, self._holder = settings, holder
-        self._artifacts: dict[str, ControlRecord] = {}
-        self._active: dict[str, str] = {}
+        token = settings.admin_token.get_secret_value() if settings.admin_token else ""
+        self._state = ControlState(token)
+        self.counts: Counter[str] = counts if counts is not None else Counter()
+        self.refused: list[RefusedRecord] = []  # waiting to be dead-lettered
         self.last_error: str | None = None
 
+    @property
+    def topic(self) -> str:
+        return self._settings.topic("fraudstream-control")
+
     async def run(self) -> None:
-        token = self._settings.admin_token.get_secret_value() if self._settings.admin_token else ""
-        if not token:
+        """Follow the control topic for the life of the worker; connection failures are retried, never raised."""
+        if not self._state.token:
             log.warning("control.disabled", reason="FRAUDSTREAM_ADMIN_TOKEN is not set; serving the default strategy")
             return
-        topic = self._settings.topic("fraudstream-control")
+        while True:
+            try:
+                await self._follow()
+            except asyncio.CancelledError:
+                raise
+            except Exception as err:  # the broker or the dead-letter send failed: retry, keep serving
+                self.counts["control.read_errors"] += 1
+                log.error("control.read_failed", error=repr(err)[:500], retry_in_s=_RETRY_S)
+                await asyncio.sleep(_RETRY_S)
+
+    async def _follow(self) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self._settings.bootstrap_servers, group_id=None,
                                     enable_auto_commit=False, auto_offset_reset="earliest")
+        producer = AIOKafkaProducer(bootstrap_servers=self._settings.bootstrap_servers, acks="all")
         await consumer.start()
+        await producer.start()
         try:
-            partition = TopicPartition(topic, 0)
+            partition = TopicPartition(self.topic, 0)
             consumer.assign([partition])
             await consumer.seek_to_beginning(partition)
+            self._state = ControlState(self._state.token)  # re-read from the start: rebuild, never double-apply
             while True:
                 batch = await consumer.getmany(timeout_ms=500)
-                records = [record for records in batch.values() for record in records]
-                if records and self.ingest([(r.key, r.value) for r in records], token):
+                messages = [ControlMessage(r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
+                            for records in batch.values() for r in records]
+                if messages and self.ingest(messages):
                     self.apply()
-        except asyncio.CancelledError:
-            raise
+                await self._dead_letter(producer)
         finally:
             await consumer.stop()
+            await producer.stop()
 
-    def ingest(self, records: list[tuple[bytes | None, bytes | None]], token: str) -> bool:
-        """Fold records into the known artifacts and pointers; True when a pointer changed."""
+    def ingest(self, messages: list[ControlMessage]) -> bool:
+        """Fold records into the known artifacts and pointers; True when a pointer changed. Never raises."""
         changed = False
-        for key, value in records:
-            if key is None or value is None:
-                continue
-            try:
-                record = verify(value, token)
-            except ControlError as err:
-                log.error("control.record_refused", key=key.decode(errors="replace"), reason=str(err))
-                continue
-            if key.decode() == record.pointer_key():
-                changed |= self._active.get(record.kind) != record.version
-                self._active[record.kind] = record.version
+        for message in messages:
+            outcome = self._state.fold(message.key, message.value)
+            if isinstance(outcome, ControlError):
+                self._refuse_record(message, outcome)
             else:
-                self._artifacts[record.artifact_key()] = record
+                changed |= outcome
         return changed
 
     def apply(self) -> None:
+        """Build the strategy the active pointers name and swap it in; on any failure keep the current one."""
+        try:
+            self._apply()
+        except Exception as err:  # never let an artifact stop the worker
+            self._refuse(f"{type(err).__name__}: {err}")
+
+    def _apply(self) -> None:
         sources = self._holder.sources
         updates: dict[str, str | None] = {}
-        for kind, version in self._active.items():
+        for kind, version in self._state.active_versions().items():
             if kind.startswith("model-") and version == NO_MODEL:
                 updates[_SOURCE_FIELD[kind]] = None
                 continue
-            artifact = self._artifacts.get(f"artifact:{kind}:{version}")
+            artifact = self._state.artifacts.get(f"artifact:{kind}:{version}")
             if artifact is None:
                 self._refuse(f"{kind} {version} is active but its artifact is missing from the control topic")
                 return
@@ -88,14 +132,35 @@ class ControlPlane:
         candidate = dataclasses.replace(sources, **updates)
         if candidate == sources:
             return
-        try:
-            self._holder.replace(candidate)
-        except Exception as err:  # an invalid artifact must never stop the worker
-            self._refuse(f"{type(err).__name__}: {err}")
-            return
+        self._holder.replace(candidate)
         self.last_error = None
+        self.counts["control.applied"] += 1
         log.info("control.applied", **self._holder.versions_dict())
+
+    def _refuse_record(self, message: ControlMessage, error: ControlError) -> None:
+        self.counts[f"control.refused.{error.code.value}"] += 1
+        self.refused.append(RefusedRecord(message, error))
+        del self.refused[:-1000]  # bounded even if dead letters cannot be sent
+        log.error("control.record_refused", code=error.code.value, partition=message.partition,
+                  offset=message.offset, key=(message.key or b"")[:200].decode("utf-8", errors="replace"),
+                  reason=str(error)[:500])
 
     def _refuse(self, reason: str) -> None:
         self.last_error = reason
+        self.counts["control.rejected"] += 1
         log.error("control.rejected", reason=reason[:2000], keeping=self._holder.versions_dict())
+
+    async def _dead_letter(self, producer: AIOKafkaProducer) -> None:
+        while self.refused:
+            body = dead_letter_record(self.topic, self.refused[0], self._settings.max_message_bytes)
+            await producer.send_and_wait(self._settings.topic("dead-letter"), self.refused[0].message.key or b"",
+                                         body)
+            self.refused.pop(0)
+
+
+def dead_letter_record(topic: str, refused: RefusedRecord, max_value_bytes: int) -> bytes:
+    message = refused.message
+    return dead_letter_bytes(source_topic=topic, partition=message.partition, offset=message.offset,
+                             key=message.key, value=message.value, code=refused.error.code.value,
+                             message=str(refused.error), received_ms=int(time.time() * 1000),
+                             max_value_bytes=max_value_bytes)

@@ -6,7 +6,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from app.control.records import ControlError, ControlRecord, Kind, sign, verify
+from app.control.records import ControlError, ControlRecord, ControlState, Kind, sign
 from app.settings import Settings
 
 
@@ -28,10 +28,16 @@ async def _send(settings: Settings, records: list[tuple[str, ControlRecord]]) ->
         await producer.stop()
 
 
+async def _pointer_time(settings: Settings, token: str) -> int:
+    """Newer than every pointer on the topic, so workers honour it even when this machine's clock is behind."""
+    state = await _read(settings, token)
+    return state.next_published_at_ms(int(time.time() * 1000))
+
+
 async def publish(settings: Settings, kind: Kind, version: str, body: str, author: str, note: str = "") -> None:
     """Write the artifact, then the pointer: workers never see a pointer to an artifact not yet written."""
     token = _token(settings)
-    now = int(time.time() * 1000)
+    now = await _pointer_time(settings, token)
     artifact = sign(ControlRecord(kind=kind, version=version, author=author, published_at_ms=now, body=body,
                                   note=note), token)
     pointer = sign(ControlRecord(kind=kind, version=version, author=author, published_at_ms=now, note=note), token)
@@ -40,19 +46,23 @@ async def publish(settings: Settings, kind: Kind, version: str, body: str, autho
 
 async def activate(settings: Settings, kind: Kind, version: str, author: str, note: str = "") -> None:
     token = _token(settings)
-    pointer = sign(ControlRecord(kind=kind, version=version, author=author, published_at_ms=int(time.time() * 1000),
-                                 note=note), token)
+    pointer = sign(ControlRecord(kind=kind, version=version, author=author,
+                                 published_at_ms=await _pointer_time(settings, token), note=note), token)
     await _send(settings, [(pointer.pointer_key(), pointer)])
 
 
 async def read_state(settings: Settings) -> tuple[list[ControlRecord], dict[str, ControlRecord]]:
     """All verified artifacts (oldest first) and the current pointers, read to the end of the topic."""
-    token = _token(settings)
+    state = await _read(settings, _token(settings))
+    return sorted(state.artifacts.values(), key=lambda r: r.published_at_ms), dict(state.pointers)
+
+
+async def _read(settings: Settings, token: str) -> ControlState:
+    """Fold the whole topic as a worker does (refused records are skipped, as workers skip them)."""
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
-    artifacts: dict[str, ControlRecord] = {}
-    pointers: dict[str, ControlRecord] = {}
+    state = ControlState(token)
     try:
         partition = TopicPartition(settings.topic("fraudstream-control"), 0)
         consumer.assign([partition])
@@ -61,16 +71,7 @@ async def read_state(settings: Settings) -> tuple[list[ControlRecord], dict[str,
         while await consumer.position(partition) < end:
             batch = await consumer.getmany(partition, timeout_ms=1000)
             for record in batch.get(partition, []):
-                if record.key is None or record.value is None:
-                    continue
-                try:
-                    control = verify(record.value, token)
-                except ControlError:
-                    continue
-                if record.key.decode() == control.pointer_key():
-                    pointers[control.kind] = control
-                else:
-                    artifacts[control.artifact_key()] = control
+                state.fold(record.key, record.value)
     finally:
         await consumer.stop()
-    return sorted(artifacts.values(), key=lambda r: r.published_at_ms), pointers
+    return state

@@ -31,3 +31,14 @@ def test_signing_needs_a_token():
 def test_malformed_bytes_are_a_control_error():
     with pytest.raises(ControlError, match="malformed"):
         verify(b"{nope", "secret")
+
+
+def test_a_pointer_stands_under_its_own_key_or_the_legacy_one():
+    from app.control.records import key_matches
+
+    pointer = sign(RECORD.model_copy(update={"body": None, "published_at_ms": 42}), "secret")
+    assert key_matches("active:ruleset:42", pointer) and key_matches("active:ruleset", pointer)
+    assert not key_matches("active:ruleset:43", pointer)
+    assert not key_matches("active:policy:42", pointer)
+    assert not key_matches("artifact:ruleset:v2", pointer)
+    assert key_matches("artifact:ruleset:v2", sign(RECORD, "secret"))
