@@ -8,6 +8,7 @@ before the ruleset goes live, not when the first transaction from that province 
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from dataclasses import dataclass, field
 
@@ -35,6 +36,13 @@ def list_sets(spec: RulesetSpec) -> dict[str, frozenset[str]]:
     return {name: frozenset(lst.items) for name, lst in spec.lists.items()}
 
 
+def _non_finite(value: object) -> bool:
+    """True for NaN, +Inf or -Inf, alone or in a list. Such a threshold has no order (NaN) or no sense
+    (Inf), and the single-event and batch paths would disagree on it (`not (x < NaN)`), so it is refused."""
+    items = value if isinstance(value, list | tuple) else (value,)
+    return any(isinstance(v, float) and not math.isfinite(v) for v in items)
+
+
 def analyse(spec: RulesetSpec) -> Analysis:
     out = Analysis()
     src = spec.source
@@ -56,6 +64,8 @@ def analyse(spec: RulesetSpec) -> Analysis:
             problem("INVALID_PARAM", f"parameter '{name}' must be a number, bool, string or non-empty list of one kind")
         else:
             param_types[name] = t
+            if _non_finite(value):
+                problem("NON_FINITE_PARAM", f"parameter '{name}' is {value!r}; parameters must be finite numbers")
 
     rule_ids = {r.id for r in spec.rules}
     for scope in spec.scopes:
@@ -66,6 +76,9 @@ def analyse(spec: RulesetSpec) -> Analysis:
             elif param_type(value) is not param_types.get(name):
                 problem("PARAM_TYPE_MISMATCH", f"scope '{scope.path}' sets '{name}' to {value!r}, which is not a "
                         f"{param_types[name].value if name in param_types else 'valid value'}")
+            elif _non_finite(value):
+                problem("NON_FINITE_PARAM", f"scope '{scope.path}' sets '{name}' to {value!r}; "
+                        "parameters must be finite numbers")
         for rule_id in [*scope.rules, *scope.disable, *scope.enable]:
             if rule_id not in rule_ids:
                 problem("UNKNOWN_RULE", f"scope '{scope.path}' refers to unknown rule '{rule_id}'"
@@ -90,7 +103,7 @@ def analyse(spec: RulesetSpec) -> Analysis:
         if name not in used_params:
             problem("UNUSED_PARAM", f"parameter '{name}' is not used by any rule", severity="warning")
 
-    if any(p.code in ("PARAM_TYPE_MISMATCH", "INVALID_PARAM") for p in out.problems):
+    if any(p.code in ("PARAM_TYPE_MISMATCH", "INVALID_PARAM", "NON_FINITE_PARAM") for p in out.problems):
         return out  # folding would trip over the same mistakes
     _fold_all_variants(spec, out)
     return out

@@ -2,11 +2,12 @@
 
 Every sub-expression without features is computed here, once, with the scalar semantics; `and`/`or`
 drop operands that cannot change the result (Kleene logic keeps this exact with missing values). Bounds
-that need values (exponents, division by a constant zero) are enforced here too.
+that need values (exponents, division by a constant zero, a constant that overflows) are enforced here too.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import replace
 
@@ -102,5 +103,9 @@ def _evaluate(node: n.Node) -> n.Node:
     if value is None:
         raise ExpressionError("CONSTANT_IS_MISSING",
                               "this constant sub-expression has no value (e.g. log of a non-positive number)",
+                              node.pos.line, node.pos.col)
+    if isinstance(value, float) and not math.isfinite(value):  # overflow; a NaN result is missing above
+        raise ExpressionError("CONSTANT_NOT_FINITE",
+                              "this constant sub-expression overflows to infinity; thresholds must be finite",
                               node.pos.line, node.pos.col)
     return _literal(value, node.pos, node.type)  # type: ignore[arg-type]

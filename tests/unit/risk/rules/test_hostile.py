@@ -60,6 +60,10 @@ def _code_of(expression: str) -> str:
         ("tx.channel == 5", "TYPE_MISMATCH"),
         ("tx.amount / 0 > 1", "DIVISION_BY_ZERO"),
         ("log(0 - 1) > tx.amount", "CONSTANT_IS_MISSING"),
+        ("tx.amount > 1e15 ** 16 * 1e15 ** 16", "CONSTANT_NOT_FINITE"),
+        ("tx.amount < 1e999", "LITERAL_TOO_LARGE"),  # the grammar has no NaN/Inf literal: it overflows here
+        ("tx.amount < inf", "UNKNOWN_FEATURE"),
+        ("tx.amount < nan", "UNKNOWN_FEATURE"),
         ("tx.amount >", "SYNTAX_ERROR"),
         ("tx.amount => 1", "FORBIDDEN_SYNTAX"),
         ("tx.amount @ 2 > 1", "SYNTAX_ERROR"),

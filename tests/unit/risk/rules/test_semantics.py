@@ -10,6 +10,8 @@ from typing import Any
 
 import pytest
 
+from risk.rules.exceptions import RulesetCompileError
+
 from .helpers import hit_both, ruleset_of
 
 A = "tx.amount"
@@ -87,6 +89,39 @@ def test_operator_semantics_agree_on_both_paths(expression: str, row: dict[str, 
 
 def test_nan_in_a_single_event_is_missing() -> None:
     assert hit_both(ruleset_of("not (tx.amount > 1)"), {A: float("nan")}) == (False, False)
+
+
+NAN, INF = float("nan"), float("inf")
+
+
+@pytest.mark.parametrize(("expression", "row", "expected"), [
+    ("not (tx.amount < 100)", {A: NAN}, False),  # NaN is missing on both paths
+    ("tx.amount != 100", {A: NAN}, False),
+    ("not (tx.amount < 100)", {A: INF}, True),
+    ("tx.amount > 1e15", {A: INF}, True),
+    ("tx.amount < 0", {A: -INF}, True),
+    ("tx.amount between 0 and 100", {A: INF}, False),
+    ("not (tx.amount - tx.amount == 0)", {A: INF}, False),  # inf - inf is NaN: missing
+    ("tx.amount * 0 == 0", {A: INF}, False),
+    ("tx.amount / account.amount_mean_30d > 1", {A: 5.0, "account.amount_mean_30d": INF}, False),
+])
+def test_non_finite_feature_values_agree_on_both_paths(expression: str, row: dict[str, Any], expected: bool) -> None:
+    assert hit_both(ruleset_of(expression), row) == (expected, expected)
+
+
+@pytest.mark.parametrize("value", [NAN, INF, -INF, [1.0, NAN]])
+@pytest.mark.parametrize("where", ["ruleset", "scope"])
+def test_non_finite_parameter_is_refused(value: Any, where: str) -> None:
+    """`not (x < $p)` with p = NaN would hit on the single-event path and miss in a batch: never compiled."""
+    finite = [1.0] if isinstance(value, list) else 1.0
+    expression = "tx.amount in $p" if isinstance(value, list) else "not (tx.amount < $p)"
+    scopes = [{"path": "44", "params": {"p": value}}]
+    with pytest.raises(RulesetCompileError) as err:
+        if where == "ruleset":
+            ruleset_of(expression, params={"p": value})
+        else:
+            ruleset_of(expression, params={"p": finite}, scopes=scopes)
+    assert [(p.code, "'p'" in p.message) for p in err.value.problems] == [("NON_FINITE_PARAM", True)]
 
 
 def test_absent_column_is_missing_in_batch_and_single() -> None:

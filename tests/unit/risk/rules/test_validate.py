@@ -42,6 +42,15 @@ def test_scope_param_that_breaks_a_rule_is_found_before_going_live() -> None:
     assert [(p.code, p.rule_id, "44/4401" in p.message) for p in problems] == [("DIVISION_BY_ZERO", "R1", True)]
 
 
+def test_non_finite_yaml_params_are_errors_naming_the_parameter() -> None:
+    text = ("version: '1'\nparams: {lo: .nan, hi: .inf, ban: [1, -.inf]}\nrules:\n"
+            + _rule("R1", "not (tx.amount < $lo) and tx.amount < $hi and tx.amount not in $ban")
+            + "scopes:\n  - {path: '44', params: {lo: -.inf}}\n")
+    problems = [(p.code, p.message.split("'")[1]) for p in validate(text)]
+    assert problems == [("NON_FINITE_PARAM", "lo"), ("NON_FINITE_PARAM", "hi"), ("NON_FINITE_PARAM", "ban"),
+                        ("NON_FINITE_PARAM", "44")]
+
+
 def test_always_true_rule_is_a_warning() -> None:
     problems = validate("version: '1'\nrules:\n" + _rule("R1", "1 < 2"))
     assert [(p.code, p.severity) for p in problems] == [("CONSTANT_RULE", "warning")]
