@@ -15,7 +15,7 @@ CONFIG = SimConfig(seed=9, customers=200, days=1.0)
 
 def test_simulation_publishes_every_record_to_its_topic(kafka_bootstrap: str, unique_prefix: str) -> None:
     expected = Counter(r.kind for r in simulate(CONFIG))
-    sent = asyncio.run(publish_simulation(CONFIG, kafka_bootstrap, topic_prefix=unique_prefix, partitions=2))
+    sent = asyncio.run(publish_simulation(CONFIG, kafka_bootstrap, topic_prefix=unique_prefix, partitions=2)).sent
     topics = topic_names(unique_prefix)
     received = {kind: len(asyncio.run(read_all(kafka_bootstrap, topic))) for kind, topic in topics.items()}
     record_traffic("simulated", sum(sent.values()))
