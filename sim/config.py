@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from sim.exceptions import SimConfigError
+from sim.scenarios import SCENARIOS
 
 DEFAULT_START_MS = 1_735_660_800_000  # 2025-01-01T00:00:00+08:00 (a Wednesday)
 DAY_MS = 86_400_000
@@ -39,8 +40,6 @@ class SimConfig:
         if not (self.province.isdigit() and len(self.province) == 2):
             raise SimConfigError(f"province must be a 2-digit GB/T 2260 code such as '44', got {self.province!r}")
         if self.scenario_weights is not None:
-            from sim.scenarios import SCENARIOS
-
             unknown = sorted(set(self.scenario_weights) - set(SCENARIOS))
             if unknown:
                 raise SimConfigError(f"unknown scenarios {unknown}; known: {sorted(SCENARIOS)}")

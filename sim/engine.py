@@ -31,7 +31,7 @@ def simulate(config: SimConfig) -> Iterator[SimRecord]:
     """
     pop_rng, genuine_rng, fraud_rng, label_rng = (np.random.default_rng(s) for s in
                                                   np.random.SeedSequence(config.seed).spawn(4))
-    pop = build_population(config, pop_rng)
+    pop = build_population(config.customers, config.province, config.cities, pop_rng)
     sink = Sink(config.seed, label_rng)
     genuine = GenuineTraffic(config, pop, sink, genuine_rng)
     world = World(pop, sink, fraud_rng)

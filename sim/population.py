@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from sim.config import SimConfig
 from sim.geo import PROVINCE_CENTRES
 
 YOUNG, ADULT, ELDERLY = 0, 1, 2
@@ -74,26 +73,26 @@ class Population:
         return {"id": self.next_id("P"), "kind": "account", "bank_code": OTHER_BANKS[rng.integers(len(OTHER_BANKS))]}
 
 
-def build_population(config: SimConfig, rng: np.random.Generator) -> Population:
+def build_population(customers: int, province: str, cities: int, rng: np.random.Generator) -> Population:
     """Branches first, then customers spread over them (bigger counties get more customers)."""
-    counties = _counties(config, rng)
+    counties = _counties(province, cities, rng)
     pop = Population(counties, [], [], np.empty(0), np.empty(0), np.empty(0))
     for county in counties:
         county.merchants = [_merchant(pop, rng, _SHOP_NAMES) for _ in range(int(rng.integers(6, 16)))]
         county.utility = {"id": pop.next_id("M"), "kind": "merchant", "name": f"{county.code}供电供水"}
     pop.online_merchants = [_merchant(pop, rng, _ONLINE_NAMES) for _ in range(40)]
     sizes = rng.pareto(2.0, len(counties)) + 1.0
-    county_of = rng.choice(len(counties), size=config.customers, p=sizes / sizes.sum())
-    ages = _ages(rng, config.customers)
+    county_of = rng.choice(len(counties), size=customers, p=sizes / sizes.sum())
+    ages = _ages(rng, customers)
     segments = np.where(ages >= 60, ELDERLY, np.where(ages < 30, YOUNG, ADULT))
-    has_device = rng.random(config.customers) < np.select([segments == ELDERLY, segments == ADULT], [0.55, 0.93], 0.99)
-    dormant = rng.random(config.customers) < 0.02
+    has_device = rng.random(customers) < np.select([segments == ELDERLY, segments == ADULT], [0.55, 0.93], 0.99)
+    dormant = rng.random(customers) < 0.02
     base = np.select([segments == ELDERLY, segments == ADULT], [0.25, 0.4], 0.5)
-    rates = np.where(dormant, 0.0, base * rng.lognormal(0.0, 0.7, config.customers))
-    spread_km = np.where(rng.random(config.customers) < 0.4, 2.0, 9.0)  # town vs village
-    offsets = rng.normal(0.0, 1.0, (config.customers, 2)) * (spread_km / 111.0)[:, None]
-    second_account = rng.random(config.customers) < 0.3
-    for i in range(config.customers):
+    rates = np.where(dormant, 0.0, base * rng.lognormal(0.0, 0.7, customers))
+    spread_km = np.where(rng.random(customers) < 0.4, 2.0, 9.0)  # town vs village
+    offsets = rng.normal(0.0, 1.0, (customers, 2)) * (spread_km / 111.0)[:, None]
+    second_account = rng.random(customers) < 0.3
+    for i in range(customers):
         county = counties[county_of[i]]
         accounts = [f"A{i:07d}1"] + ([f"A{i:07d}2"] if second_account[i] else [])
         pop.customers.append(
@@ -113,15 +112,15 @@ def build_population(config: SimConfig, rng: np.random.Generator) -> Population:
     return pop
 
 
-def _counties(config: SimConfig, rng: np.random.Generator) -> list[County]:
-    lat0, lon0 = PROVINCE_CENTRES.get(config.province, PROVINCE_CENTRES["44"])
+def _counties(province: str, cities: int, rng: np.random.Generator) -> list[County]:
+    lat0, lon0 = PROVINCE_CENTRES.get(province, PROVINCE_CENTRES["44"])
     counties = []
-    for c in range(1, config.cities + 1):
-        city = f"{config.province}{c:02d}"
+    for c in range(1, cities + 1):
+        city = f"{province}{c:02d}"
         clat, clon = lat0 + rng.normal(0, 1.0), lon0 + rng.normal(0, 1.3)
         for k in range(1, int(rng.integers(4, 12)) + 1):
             outlets = tuple(f"{n:04d}" for n in sorted(rng.choice(60, int(rng.integers(3, 12)), replace=False) + 1))
-            counties.append(County(f"{city}{k:02d}", city, config.province, float(clat + rng.normal(0, 0.35)),
+            counties.append(County(f"{city}{k:02d}", city, province, float(clat + rng.normal(0, 0.35)),
                                    float(clon + rng.normal(0, 0.35)), outlets))
     return counties
 

@@ -22,6 +22,7 @@ WINDOWS_MS: dict[str, int] = {
     "30d": 30 * 86_400_000,
 }
 SMALL_AMOUNT_CNY = 10.0  # card-testing threshold behind `account.small_tx_count_1h`
+_ABSENT_BY_DTYPE: dict[str, object] = {"int": 0, "float": 0.0, "bool": False}
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,16 @@ class FeatureSpec:
     @property
     def entity(self) -> str:
         return self.name.split(".", 1)[0]
+
+    @property
+    def absent_value(self) -> object:
+        """The value when the transaction has no such entity (no device, payee or location): None for a
+        nullable feature, else nothing counted: 0, 0.0 or False. A text feature must be nullable."""
+        if self.nullable:
+            return None
+        if self.dtype not in _ABSENT_BY_DTYPE:
+            raise ValueError(f"{self.name} is a non-nullable {self.dtype}: it has no absent value")
+        return _ABSENT_BY_DTYPE[self.dtype]
 
 
 def _spec(name: str, dtype: DType, description: str, nullable: bool = False) -> FeatureSpec:
@@ -142,8 +153,12 @@ _COUNTERPARTY = [
 ]
 
 FEATURES: dict[str, FeatureSpec] = {spec.name: spec for spec in [*_TX, *_ACCOUNT, *_DEVICE, *_LOCATION, *_COUNTERPARTY]}
-ENTITIES = ("tx", "account", "device", "location", "counterparty")
 
 
 def names_for(entity: str) -> list[str]:
     return [name for name, spec in FEATURES.items() if spec.entity == entity]
+
+
+def absent_values(entity: str) -> dict[str, object]:
+    """What a stage emits for a transaction without that entity, in catalogue order."""
+    return {name: FEATURES[name].absent_value for name in names_for(entity)}

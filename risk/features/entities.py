@@ -2,82 +2,85 @@
 
 from __future__ import annotations
 
+from operator import attrgetter
+
 from risk.facts import TxFacts
 from risk.features.buckets import DAY_MS, add, empty_rings, window
-from risk.features.catalog import WINDOWS_MS, names_for
+from risk.features.catalog import WINDOWS_MS, absent_values, names_for
 from risk.features.common import FeatureValues, StageConfig, State, distinct_count, touch
-from risk.features.labels import empty_label_features, label_features
+from risk.features.labels import label_features
 
-HOUR, DAY, WEEK = WINDOWS_MS["1h"], WINDOWS_MS["24h"], WINDOWS_MS["7d"]
-
-
-def _new_state() -> State:
-    return {"r": empty_rings(), "acc": {}, "dev": {}, "first": None}
+HOUR, DAY = WINDOWS_MS["1h"], WINDOWS_MS["24h"]
 
 
-def _first_seen(state: State, now_ms: int) -> tuple[bool, float | None]:
-    first = state["first"]
-    if first is None:
-        return True, None
-    return False, max(now_ms - first, 0) / DAY_MS
+class _EntityStage:
+    """What the non-account stages share: one `TxFacts` field as key, the state layout, the update, and
+    the catalogue's absent values."""
 
-
-def _update_common(state: State, facts: TxFacts, cfg: StageConfig) -> None:
-    t, watermark = facts.event_time_ms, state["wm"]
-    add(state["r"], t, facts.amount, watermark)
-    touch(state["acc"], facts.account_id, t, cfg, watermark)
-    state["first"] = t if state["first"] is None else min(state["first"], t)
-
-
-class DeviceStage:
-    name = "device"
-    feature_names = tuple(names_for("device"))
+    def __init__(self, name: str, key: str) -> None:
+        self.name = name
+        self.feature_names = tuple(names_for(name))
+        self._key = attrgetter(key)
+        self._absent = absent_values(name)
 
     def key(self, facts: TxFacts) -> str | None:
-        return facts.device_id
+        return self._key(facts)
 
     def new_state(self) -> State:
-        return _new_state()
+        return {"r": empty_rings(), "acc": {}, "dev": {}, "first": None}
 
     def absent(self, facts: TxFacts) -> FeatureValues:
-        return {"device.is_new": False, "device.days_since_first_seen": None, "device.tx_count_1h": 0,
-                "device.tx_count_24h": 0, "device.amount_sum_24h": 0.0, "device.distinct_accounts_1h": 0,
-                "device.distinct_accounts_24h": 0, "device.distinct_accounts_7d": 0, **empty_label_features("device")}
-
-    def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
-        t = facts.event_time_ms
-        is_new, age_days = _first_seen(state, t)
-        day = window(state["r"], "24h", t)
-        return {
-            "device.is_new": is_new,
-            "device.days_since_first_seen": age_days,
-            "device.tx_count_1h": window(state["r"], "1h", t).count + 1,
-            "device.tx_count_24h": day.count + 1,
-            "device.amount_sum_24h": round(day.total + facts.amount, 2),
-            "device.distinct_accounts_1h": distinct_count(state["acc"], facts.account_id, t, HOUR),
-            "device.distinct_accounts_24h": distinct_count(state["acc"], facts.account_id, t, DAY),
-            "device.distinct_accounts_7d": distinct_count(state["acc"], facts.account_id, t, WEEK),
-            **label_features("device", state, t),
-        }
+        return dict(self._absent)
 
     def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
-        _update_common(state, facts, cfg)
+        t, watermark = facts.event_time_ms, state["wm"]
+        add(state["r"], t, facts.amount, watermark)
+        touch(state["acc"], facts.account_id, t, cfg, watermark)
+        state["first"] = t if state["first"] is None else min(state["first"], t)
 
 
-class LocationStage:
-    name = "location"
-    feature_names = tuple(names_for("location"))
+class SharedEntityStage(_EntityStage):
+    """An entity many accounts can share: first sighting, velocity, and how many accounts use it.
 
-    def key(self, facts: TxFacts) -> str | None:
-        return facts.cell
+    `users` is what those accounts are called in the names: `<name>.distinct_<users>_{1h,24h,7d}`.
+    """
 
-    def new_state(self) -> State:
-        return _new_state()
+    def __init__(self, name: str, key: str, users: str) -> None:
+        super().__init__(name, key)
+        self._distinct = tuple((f"{name}.distinct_{users}_{w}", WINDOWS_MS[w]) for w in ("1h", "24h", "7d"))
 
-    def absent(self, facts: TxFacts) -> FeatureValues:
-        return {"location.cell": None, "location.tx_count_1h": 0, "location.distinct_accounts_1h": 0,
-                "location.distinct_accounts_24h": 0, "location.distinct_devices_24h": 0,
-                **empty_label_features("location")}
+    def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
+        t, name = facts.event_time_ms, self.name
+        first = state["first"]
+        day = window(state["r"], "24h", t)
+        out: FeatureValues = {
+            f"{name}.is_new": first is None,
+            f"{name}.days_since_first_seen": None if first is None else max(t - first, 0) / DAY_MS,
+            f"{name}.tx_count_1h": window(state["r"], "1h", t).count + 1,
+            f"{name}.tx_count_24h": day.count + 1,
+            f"{name}.amount_sum_24h": round(day.total + facts.amount, 2),
+        }
+        for feature, width in self._distinct:
+            out[feature] = distinct_count(state["acc"], facts.account_id, t, width)
+        out.update(label_features(name, state, t))
+        return out
+
+
+class DeviceStage(SharedEntityStage):
+    def __init__(self) -> None:
+        super().__init__("device", key="device_id", users="accounts")
+
+
+class CounterpartyStage(SharedEntityStage):
+    def __init__(self) -> None:
+        super().__init__("counterparty", key="counterparty_id", users="senders")
+
+
+class LocationStage(_EntityStage):
+    """A location cell: how many accounts and devices are active in it."""
+
+    def __init__(self) -> None:
+        super().__init__("location", key="cell")
 
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t = facts.event_time_ms
@@ -91,44 +94,6 @@ class LocationStage:
         }
 
     def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
-        _update_common(state, facts, cfg)
+        super().update(state, facts, cfg)
         if facts.device_id is not None:
             touch(state["dev"], facts.device_id, facts.event_time_ms, cfg, state["wm"])
-
-
-class CounterpartyStage:
-    name = "counterparty"
-    feature_names = tuple(names_for("counterparty"))
-
-    def key(self, facts: TxFacts) -> str | None:
-        return facts.counterparty_id
-
-    def new_state(self) -> State:
-        return _new_state()
-
-    def absent(self, facts: TxFacts) -> FeatureValues:
-        return {"counterparty.is_new": False, "counterparty.days_since_first_seen": None,
-                "counterparty.tx_count_1h": 0, "counterparty.tx_count_24h": 0,
-                "counterparty.amount_sum_24h": 0.0, "counterparty.distinct_senders_1h": 0,
-                "counterparty.distinct_senders_24h": 0, "counterparty.distinct_senders_7d": 0,
-                **empty_label_features("counterparty")}
-
-    def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
-        t = facts.event_time_ms
-        is_new, age_days = _first_seen(state, t)
-        day = window(state["r"], "24h", t)
-        return {
-            "counterparty.is_new": is_new,
-            "counterparty.days_since_first_seen": age_days,
-            "counterparty.tx_count_1h": window(state["r"], "1h", t).count + 1,
-            "counterparty.tx_count_24h": day.count + 1,
-            "counterparty.amount_sum_24h": round(day.total + facts.amount, 2),
-            "counterparty.distinct_senders_1h": distinct_count(state["acc"], facts.account_id, t, HOUR),
-            "counterparty.distinct_senders_24h": distinct_count(state["acc"], facts.account_id, t, DAY),
-            "counterparty.distinct_senders_7d": distinct_count(state["acc"], facts.account_id, t, WEEK),
-            **label_features("counterparty", state, t),
-        }
-
-    def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
-        _update_common(state, facts, cfg)
-

@@ -19,10 +19,6 @@ def apply_label(state: State, transaction_id: str, is_fraud: bool, confirmed_ms:
         del labels[: len(labels) - cfg.label_capacity]
 
 
-def empty_label_features(entity: str) -> dict[str, int | float | None]:
-    return {**{f"{entity}.fraud_count_{w}": 0 for w in LABEL_WINDOWS}, f"{entity}.fraud_rate_30d": None}
-
-
 def label_features(entity: str, state: State, now_ms: int) -> dict[str, int | float | None]:
     """Fraud verdicts confirmed in the last 1/7/30 days, and the fraud share of the 30-day verdicts, as
     known at `now` (a verdict confirmed later does not exist yet)."""

@@ -116,9 +116,6 @@ class Call(Node):
     args: tuple[Node, ...] = ()
 
 
-CONSTANTS = (Num, Str, Bool)
-
-
 def children(node: Node) -> tuple[Node, ...]:
     """Direct sub-expressions, for generic walks."""
     if isinstance(node, Unary):

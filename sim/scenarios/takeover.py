@@ -9,8 +9,6 @@ from sim.geo import jitter
 from sim.population import Customer
 from sim.world import World
 
-MINUTE = 60_000
-
 
 def _gap(rng: np.random.Generator, low_s: float, high_s: float) -> int:
     return int(rng.uniform(low_s, high_s) * 1000)
