@@ -16,13 +16,14 @@ import orjson
 from risk.decision import iso
 
 KEY_LIMIT_BYTES = 1024
+VALUE_LIMIT_BYTES = 512 * 1024  # base64 makes it ~683 KiB: under Kafka's default 1 MiB with room for the rest
 
 
 def dead_letter_bytes(*, source_topic: str, partition: int, offset: int, key: bytes | None, value: bytes | None,
                       code: str, message: str, fields: Sequence[str] = (), errors: Sequence[dict[str, str]] = (),
                       received_ms: int, max_value_bytes: int) -> bytes:
     original = value or b""
-    kept = original[:max_value_bytes]
+    kept = original[:min(max_value_bytes, VALUE_LIMIT_BYTES)]
     return orjson.dumps({
         "source_topic": source_topic,
         "partition": partition,

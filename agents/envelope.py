@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import orjson
@@ -14,9 +15,20 @@ Envelope = dict[str, Any]
 
 
 def tx_envelope(facts: dict[str, Any], features: dict[str, Any], timings: dict[str, float], tag: str,
-                late: bool, ingest_ms: int) -> bytes:
-    return orjson.dumps({"k": "tx", "tx": facts, "f": features, "t": timings, "tag": tag, "late": late,
-                         "in": ingest_ms})
+                late: bool, ingest_ms: int, original: tuple[bytes | None, bytes] | None = None) -> bytes:
+    """`original` (key, value) travels only through the re-key hop, where a duplicate must be dead-lettered."""
+    env = {"k": "tx", "tx": facts, "f": features, "t": timings, "tag": tag, "late": late, "in": ingest_ms}
+    if original is not None:
+        key, value = original
+        env["ok"] = None if key is None else base64.b64encode(key).decode()
+        env["ov"] = base64.b64encode(value).decode()
+    return orjson.dumps(env)
+
+
+def original(env: Envelope) -> tuple[bytes | None, bytes] | None:
+    if "ov" not in env:
+        return None
+    return (None if env["ok"] is None else base64.b64decode(env["ok"])), base64.b64decode(env["ov"])
 
 
 def event_envelope(event: dict[str, Any], tag: str) -> bytes:

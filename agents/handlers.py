@@ -1,7 +1,9 @@
 """Stage handlers: everything an agent does per message, minus Faust. Unit-testable with dicts and lists.
 
 Tables are plain mappings (`get`, `__setitem__`) from entity id bytes to state bytes; outputs go through
-an `Emitter`. Each handler writes its entity's table at most once per message.
+an `Emitter`. Each handler writes its entity's table at most once per message. Handlers are synchronous:
+they compute and hand their outputs to the emitter, and the engine (Faust, Quix Streams, `LocalPipeline`)
+delivers them, so no engine's event loop or threading model leaks into them.
 """
 
 from __future__ import annotations
@@ -10,7 +12,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, MutableMapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 import orjson
 import structlog
@@ -18,8 +19,8 @@ import structlog
 from agents import envelope
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
 from agents.emit import Emitter
-from app.topics import TopicNames
-from risk.decision import build_outputs
+from agents.topology import TopicNames
+from risk.decision import Assessment, Strategy, build_outputs
 from risk.facts import TxFacts, facts_from, location_cell
 from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
 from risk.features.common import StageConfig
@@ -27,6 +28,7 @@ from risk.features.entities import DeviceStage
 from risk.features.labels import apply_label
 from risk.features.stage import EntityStage, Status, run_stage
 from risk.features.transaction import tx_features
+from risk.responses import ResponsePlan
 from risk.validation import Accepted, Rejection, TimeBounds, validate
 from schemas import AccountEvent, Label, Transaction
 from tables.codec import decode, encode
@@ -34,6 +36,7 @@ from tables.codec import decode, encode
 log = structlog.get_logger(__name__)
 
 Table = MutableMapping[bytes, bytes]
+StrategySource = Callable[[], tuple[Strategy, ResponsePlan]]  # one consistent version set per call
 NO_ENTITY = "~"  # key prefix for messages without the stage's entity (spread by transaction id)
 
 
@@ -74,7 +77,7 @@ class DeadLetters:
         self._emitter, self._topic, self._counters, self._clock = emitter, topic, counters, clock
         self._max_value_bytes = max_value_bytes
 
-    async def send(self, source: Source, rejection: Rejection) -> None:
+    def send(self, source: Source, rejection: Rejection) -> None:
         record = dead_letter_bytes(source_topic=source.topic, partition=source.partition, offset=source.offset,
                                    key=source.key, value=source.value, code=rejection.code,
                                    message=rejection.message, fields=rejection.fields, errors=rejection.errors,
@@ -82,7 +85,16 @@ class DeadLetters:
         self._counters.add(f"dead_letter.{rejection.code}")
         log.warning("dead_letter", code=rejection.code, topic=source.topic, partition=source.partition,
                     offset=source.offset, reason=rejection.message[:200])
-        await self._emitter.send(self._topic, (source.key or b"")[:KEY_LIMIT_BYTES], record)
+        self._emitter.send(self._topic, (source.key or b"")[:KEY_LIMIT_BYTES], record)
+
+
+def _original(env: envelope.Envelope) -> Source | None:
+    """The input as it was first read, carried through the re-key hop so a duplicate can be dead-lettered whole."""
+    carried = envelope.original(env)
+    if carried is None:
+        return None
+    topic, partition, offset = env["tag"].rsplit(":", 2)  # Kafka topic names cannot contain ':'
+    return Source(topic, int(partition), int(offset), carried[0], carried[1])
 
 
 def _stage_key(stage: EntityStage, facts: TxFacts) -> bytes:
@@ -101,39 +113,39 @@ class AccountHandler:
         self._stage = AccountStage()
         self._next = DeviceStage()
 
-    async def on_transaction(self, source: Source) -> None:
+    def on_transaction(self, source: Source) -> None:
         result = validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
                           now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
         if isinstance(result, Rejection):
-            await self._dead.send(source, result)
+            self._dead.send(source, result)
             return
         self._counters.add("transactions.valid")
         facts = facts_from(result.message)
-        await self._process(facts, source.tag, source.key, int(self._clock() * 1000), source)
+        self._process(facts, source.tag, source.key, int(self._clock() * 1000), source)
 
-    async def on_event(self, source: Source) -> None:
+    def on_event(self, source: Source) -> None:
         result = validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
                           now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
         if isinstance(result, Rejection):
-            await self._dead.send(source, result)
+            self._dead.send(source, result)
             return
         event = result.message
         geo = event.geo
         facts = AccountEventFacts(event.event_id, int(event.event_time.timestamp() * 1000), event.account_id,
                                   event.kind.value, geo.lat if geo else None, geo.lon if geo else None)
         if source.key != event.account_id.encode():
-            await self._emitter.send(self._topics.rekey, event.account_id.encode(),
-                                     envelope.event_envelope(facts.__dict__, source.tag))
+            self._emitter.send(self._topics.rekey, event.account_id.encode(),
+                               envelope.event_envelope(facts.__dict__, source.tag))
             return
         self._apply_event(facts)
 
-    async def on_rekeyed(self, source: Source) -> None:
+    def on_rekeyed(self, source: Source) -> None:
         """Inputs whose producer keyed them by something else arrive here keyed by account id."""
         env = envelope.decode(source.value or b"{}")
         if env["k"] == "event":
             self._apply_event(AccountEventFacts(**env["ev"]))
         else:
-            await self._process(TxFacts.from_dict(env["tx"]), env["tag"], source.key, env["in"], None)
+            self._process(TxFacts.from_dict(env["tx"]), env["tag"], source.key, env["in"], _original(env))
 
     def _apply_event(self, facts: AccountEventFacts) -> None:
         key = facts.account_id.encode()
@@ -142,21 +154,22 @@ class AccountHandler:
         if state is not None:
             self._table[key] = encode(state)
 
-    async def _process(self, facts: TxFacts, tag: str, key: bytes | None, ingest_ms: int,
-                       original: Source | None) -> None:
+    def _process(self, facts: TxFacts, tag: str, key: bytes | None, ingest_ms: int,
+                 original: Source | None) -> None:
         account_key = facts.account_id.encode()
         if key != account_key:
             # State must live on the account's partition: one extra hop, then processed as usual.
             self._counters.add("transactions.rekeyed")
-            await self._emitter.send(self._topics.rekey, account_key, envelope.tx_envelope(
-                facts.to_dict(), {}, {}, tag, False, ingest_ms))
+            self._emitter.send(self._topics.rekey, account_key, envelope.tx_envelope(
+                facts.to_dict(), {}, {}, tag, False, ingest_ms,
+                original=None if original is None else (original.key, original.value or b"")))
             return
         outcome = run_stage(self._stage, decode(self._table.get(account_key)), facts, tag, self._limits.stage,
                             drop_duplicates=True)
         if outcome.status is Status.DUPLICATE:
             self._counters.add("transactions.duplicate")
             if original is not None:
-                await self._dead.send(original, Rejection(
+                self._dead.send(original, Rejection(
                     "duplicate_transaction_id",
                     f"transaction {facts.transaction_id} was already decided; this copy is not counted",
                     ["transaction_id"]))
@@ -165,7 +178,7 @@ class AccountHandler:
             self._table[account_key] = encode(outcome.state)
         self._counters.add(f"stage.account.{outcome.status.value}")
         features = {**tx_features(facts, self._limits.utc_offset_minutes), **outcome.features}
-        await self._emitter.send(self._topics.device_stage, _stage_key(self._next, facts), envelope.tx_envelope(
+        self._emitter.send(self._topics.device_stage, _stage_key(self._next, facts), envelope.tx_envelope(
             facts.to_dict(), features, {"account": outcome.elapsed_ms}, tag, outcome.status is Status.LATE,
             ingest_ms))
 
@@ -178,7 +191,7 @@ class EntityHandler:
         self._stage, self._table, self._emitter = stage, table, emitter
         self._next_topic, self._next_stage, self._limits, self._counters = next_topic, next_stage, limits, counters
 
-    async def on_envelope(self, source: Source) -> None:
+    def on_envelope(self, source: Source) -> None:
         env = envelope.decode(source.value or b"{}")
         if env["k"] == "label":
             self._apply_label(source.key or b"", env)
@@ -192,13 +205,13 @@ class EntityHandler:
         env["t"][self._stage.name] = outcome.elapsed_ms
         if outcome.state is not None and key is not None:
             self._table[key.encode()] = encode(outcome.state)
-        await self.forward(facts, env, source)
+        self.forward(facts, env, source)
 
-    async def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
+    def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
         """To the next entity stage keyed by its entity, or (last stage) to the score stage keyed by account."""
         assert self._next_topic is not None
         key = facts.account_id.encode() if self._next_stage is None else _stage_key(self._next_stage, facts)
-        await self._emitter.send(self._next_topic, key, orjson.dumps(env))
+        self._emitter.send(self._next_topic, key, orjson.dumps(env))
 
     def _apply_label(self, key: bytes, env: envelope.Envelope) -> None:
         state = decode(self._table.get(key)) or self._stage.new_state()
@@ -214,26 +227,26 @@ class ScoreHandler:
     be scored together is scored row by row, and a row that still fails is dead-lettered, not dropped."""
 
     def __init__(self, emitter: Emitter, topics: TopicNames, counters: Counters,
-                 strategy_source: Callable[[], Any], clock: Callable[[], float] = time.time) -> None:
+                 strategy_source: StrategySource, clock: Callable[[], float] = time.time) -> None:
         self._emitter, self._topics, self._counters = emitter, topics, counters
         self._strategy_source, self._clock = strategy_source, clock
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
 
-    async def on_envelope(self, source: Source) -> None:
-        await self.on_batch([source])
+    def on_envelope(self, source: Source) -> None:
+        self.on_batch([source])
 
     @property
     def emitter(self) -> Emitter:
         return self._emitter
 
-    async def on_batch(self, sources: Sequence[Source]) -> None:
+    def on_batch(self, sources: Sequence[Source]) -> None:
         items = []
         for source in sources:
             env = envelope.decode(source.value or b"{}")
             items.append((source, env, TxFacts.from_dict(env["tx"])))
-        await self.score(items)
+        self.score(items)
 
-    async def score(self, items: Sequence[tuple[Source, envelope.Envelope, TxFacts]]) -> None:
+    def score(self, items: Sequence[tuple[Source, envelope.Envelope, TxFacts]]) -> None:
         """Decide `(source, envelope, facts)` items together; a batch of one takes the single-event path
         (the same result, without the cost of building one-row columns)."""
         if not items:
@@ -244,8 +257,9 @@ class ScoreHandler:
         strategy, responses = self._strategy_source()  # one strategy version for the whole batch
         started = time.perf_counter()
         try:
-            assessments: list[Any] = (strategy.assess_batch([env["f"] for env in envs], facts) if len(envs) > 1
-                                      else [strategy.assess(envs[0]["f"], facts[0])])
+            rows = [env["f"] for env in envs]
+            assessments: list[Assessment | None] = (
+                list(strategy.assess_batch(rows, facts)) if len(envs) > 1 else [strategy.assess(rows[0], facts[0])])
         except Exception as ex:  # isolate the row that breaks; never lose the batch
             log.exception("score.batch_failed", rows=len(envs), error=repr(ex))
             assessments = [self._assess_one(strategy, env, fact) for env, fact in zip(envs, facts, strict=True)]
@@ -254,31 +268,31 @@ class ScoreHandler:
         self._counters.add("score.rows", len(envs))
         for source, env, fact, assessment in zip(sources, envs, facts, assessments, strict=True):
             if assessment is None:
-                await self._dead.send(source, Rejection("scoring_failed", f"transaction {fact.transaction_id} "
+                self._dead.send(source, Rejection("scoring_failed", f"transaction {fact.transaction_id} "
                                                         "could not be scored; see the worker log", []))
                 continue
             env["t"]["decide"] = share_ms
-            await self._emit(fact, env, assessment, strategy, responses)
+            self._emit(fact, env, assessment, strategy, responses)
 
-    def _assess_one(self, strategy: Any, env: envelope.Envelope, facts: TxFacts) -> Any:
+    def _assess_one(self, strategy: Strategy, env: envelope.Envelope, facts: TxFacts) -> Assessment | None:
         try:
             return strategy.assess(env["f"], facts)
         except Exception as ex:
             log.exception("score.row_failed", transaction_id=facts.transaction_id, error=repr(ex))
             return None
 
-    async def _emit(self, facts: TxFacts, env: envelope.Envelope, assessment: Any, strategy: Any,
-                    responses: Any) -> None:
+    def _emit(self, facts: TxFacts, env: envelope.Envelope, assessment: Assessment, strategy: Strategy,
+              responses: ResponsePlan) -> None:
         outputs = build_outputs(facts, env["f"], assessment, strategy.versions, responses, late=env["late"],
                                 timings_ms=env["t"])
         account_key = facts.account_id.encode()
         headers = {"fs-ingest-ms": str(env["in"]).encode(), "fs-source": env["tag"].encode()}
-        await self._emitter.send(self._topics.decisions, account_key, orjson.dumps(outputs.decision), headers)
+        self._emitter.send(self._topics.decisions, account_key, orjson.dumps(outputs.decision), headers)
         self._counters.add(f"decisions.{assessment.action.value}")
         if outputs.alert is not None:
-            await self._emitter.send(self._topics.alerts, account_key, orjson.dumps(outputs.alert), headers)
+            self._emitter.send(self._topics.alerts, account_key, orjson.dumps(outputs.alert), headers)
         for command in outputs.blocks:
-            await self._emitter.send(self._topics.blocks, command["target_id"].encode(), orjson.dumps(command),
+            self._emitter.send(self._topics.blocks, command["target_id"].encode(), orjson.dumps(command),
                                      headers)
 
 
@@ -291,8 +305,8 @@ class InlineScoringHandler(EntityHandler):
         super().__init__(stage, table, score.emitter, None, None, limits, counters)
         self._score = score
 
-    async def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
-        await self._score.score([(source, env, facts)])
+    def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
+        self._score.score([(source, env, facts)])
 
 
 def label_cell(label: Label) -> str | None:
@@ -313,11 +327,11 @@ class LabelRouter:
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock, limits.max_bytes)
         self._clock = clock
 
-    async def on_label(self, source: Source) -> None:
+    def on_label(self, source: Source) -> None:
         result = validate(source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
                           bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at")
         if isinstance(result, Rejection):
-            await self._dead.send(source, result)
+            self._dead.send(source, result)
             return
         label: Label = result.message if isinstance(result, Accepted) else None  # type: ignore[assignment]
         body = envelope.label_envelope(label.transaction_id, label.is_fraud,
@@ -326,5 +340,5 @@ class LabelRouter:
                   (self._topics.counterparty_stage, label.counterparty_id))
         for topic, entity in routes:
             if entity:
-                await self._emitter.send(topic, entity.encode(), body)
+                self._emitter.send(topic, entity.encode(), body)
         self._counters.add("labels.routed")

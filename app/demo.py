@@ -39,7 +39,6 @@ from sim.engine import simulate
 
 log = structlog.get_logger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
-TOPIC_OF_KIND = {"transaction": "transactions", "account_event": "account-events", "label": "fraud-labels"}
 
 
 @dataclass
@@ -235,7 +234,7 @@ class DemoRun:
     async def run(self, console: Console) -> DemoStats:
         settings = Settings(bootstrap_servers=self.bootstrap, topic_prefix=self.prefix, partitions=4,
                             app_id=self.app_id)
-        names = TopicNames.from_settings(settings)
+        names = settings.topic_names()
         await ensure_topics(settings)
         stop, done = asyncio.Event(), asyncio.Event()
         monitor = asyncio.create_task(self.monitor(names, done))

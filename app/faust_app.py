@@ -43,13 +43,14 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
         broker_heartbeat_interval=min(3.0, settings.session_timeout_s / 3),
         web_enabled=settings.web_enabled,
         web_port=settings.web_port,
+        web_bind=settings.web_host,
         web_tables_enabled=False,  # /table/{name}/{key} would expose customers' state unauthenticated
         autodiscover=False,
         loghandlers=[],
     )
     holder = holder or StrategyHolder.from_files(settings)
-    tables = define_tables(app, settings)
-    pipeline = register_agents(app, settings, tables, holder.current)
+    tables = define_tables(app, settings.partitions, settings.store_sizing())
+    pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
 
     @app.task

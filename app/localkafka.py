@@ -32,7 +32,6 @@ log = structlog.get_logger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 POM = ROOT / "deploy" / "kafka" / "pom.xml"
 DEFAULT_VERSION = "4.0.2"
-SUPPORTED_VERSIONS = ("4.0.2", "3.9.2")
 FETCH_ATTEMPTS = 3
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
 

@@ -8,7 +8,12 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.handlers import Limits
+from agents.pipeline import PipelineConfig
+from agents.topology import TopicNames
 from risk.features.common import StageConfig
+from risk.validation import TimeBounds
+from tables.state import StoreSizing
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -18,6 +23,8 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="FRAUDSTREAM_", frozen=True, extra="ignore", populate_by_name=True)
 
+    engine: Literal["quix", "faust"] = Field(
+        default="faust", description="stream engine: quix (Quix Streams, confluent-kafka) or faust (faust-streaming)")
     bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "FRAUDSTREAM_BOOTSTRAP_SERVERS"),
@@ -32,6 +39,8 @@ class Settings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1, le=5, description="replication of topics we create")
     datadir: Path = Field(default=ROOT / "var" / "worker", description="RocksDB state; one per worker process")
     store: Literal["rocksdb://", "memory://"] = Field(default="rocksdb://", description="table store")
+    web_host: str = Field(default="127.0.0.1", description="address /health and /metrics listen on (0.0.0.0 to "
+                                                              "expose them, e.g. to a Kubernetes probe)")
     web_port: int = Field(default=6066, ge=1, le=65535, description="/health and /metrics")
     web_enabled: bool = Field(default=True, description="serve /health and /metrics")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="log threshold")
@@ -50,6 +59,12 @@ class Settings(BaseSettings):
     replay_capacity: int = Field(default=32, ge=1, le=4096,
                                  description="of those, how many re-emit the features they were first decided on")
     crash_only_stop: bool = Field(default=True, description="SIGTERM ends the worker like a crash (no final commit)")
+    instance_id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._-]{1,128}$",
+        description="static group membership (quix engine): a restarted worker with the same id resumes its own "
+                    "partitions at once instead of waiting out the session timeout; unique per worker process")
+    processing_guarantee: Literal["at-least-once", "exactly-once"] = Field(
+        default="at-least-once", description="quix engine: exactly-once uses Kafka transactions")
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
     score_stage: Literal["batched", "inline"] = Field(
@@ -67,6 +82,23 @@ class Settings(BaseSettings):
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"
+
+    def topic_names(self) -> TopicNames:
+        return TopicNames.with_prefix(self.topic_prefix)
+
+    def limits(self) -> Limits:
+        return Limits(max_bytes=self.max_message_bytes,
+                      bounds=TimeBounds(self.max_future_s * 1000, self.max_age_s * 1000),
+                      utc_offset_minutes=self.utc_offset_minutes, stage=self.stage_config())
+
+    def pipeline_config(self) -> PipelineConfig:
+        return PipelineConfig(names=self.topic_names(), limits=self.limits(), score_layout=self.score_stage,
+                              partitions=self.partitions, score_batch_max=self.score_batch_max,
+                              score_batch_within_ms=self.score_batch_within_ms)
+
+    def store_sizing(self) -> StoreSizing:
+        return StoreSizing(rocksdb=self.store.startswith("rocksdb"), cache_mb=self.state_cache_mb,
+                           write_buffer_mb=self.state_write_buffer_mb)
 
     def stage_config(self) -> StageConfig:
         return StageConfig(lateness_ms=self.lateness_s * 1000, dedupe_capacity=self.dedupe_capacity,

@@ -1,4 +1,4 @@
-"""Run one Faust worker process: create topics, build the app, hand over to Faust's worker."""
+"""Run one worker process on the configured engine: create topics, build the pipeline, hand over to the engine."""
 
 from __future__ import annotations
 
@@ -14,6 +14,13 @@ from app.topics import ensure_topics
 
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.log_level)
+    if settings.engine == "quix":
+        asyncio.run(ensure_topics(settings))
+        settings.datadir.mkdir(parents=True, exist_ok=True)
+        from app.quix_app import run_quix_worker  # imported here: a Faust worker never loads librdkafka
+
+        run_quix_worker(settings)
+        return
     if settings.uvloop:
         import mode.loop
 

@@ -24,32 +24,60 @@ OUT = Path(__file__).resolve().parent.parent / "var" / "bench"
 
 
 def _pipeline(args: argparse.Namespace, console: Console) -> dict[str, Any]:
-    from bench.pipeline_bench import measure
+    from bench import pipeline_bench
 
     external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
     bootstrap = external or localkafka.start("bench").bootstrap
+    result: dict[str, Any] = {"engines": {}}
     try:
-        with console.status("pipeline: passthrough baseline, saturation, offered loads…"):
-            return asyncio.run(measure(bootstrap, saturation_n=args.saturation, loads=tuple(args.loads),
-                                       load_seconds=args.load_seconds, accounts=args.accounts))
+        with console.status("ceilings: raw aiokafka passthrough, Faust forward agent, Quix forward…"):
+            result["ceilings"] = asyncio.run(pipeline_bench.ceilings(bootstrap, n=args.saturation,
+                                                                     accounts=args.accounts))
+        for engine in args.engines:
+            with console.status(f"pipeline on {engine}: saturation, offered loads…"):
+                result["engines"][engine] = asyncio.run(pipeline_bench.measure(
+                    bootstrap, engine=engine, saturation_n=args.saturation, loads=tuple(args.loads),
+                    load_seconds=args.load_seconds, accounts=args.accounts))
+            if args.two_workers:
+                with console.status(f"pipeline on {engine}: two workers, 8 partitions…"):
+                    result["engines"][engine]["two_workers_tps"] = asyncio.run(pipeline_bench.two_workers(
+                        bootstrap, engine=engine, n=args.saturation * 2, accounts=args.accounts))
     finally:
         if not external:
             localkafka.stop("bench")
+    return result
 
 
 def _print_pipeline(result: dict[str, Any], console: Console) -> None:
-    table = Table(title="pipeline: one worker, all stages (4 partitions)")
+    raw = result["ceilings"]["raw_aiokafka"]
+    ceilings = Table(title="ceilings: one process consumes and produces every message (4 partitions)")
+    for column in ("process", "msg/s", "ratio to raw aiokafka"):
+        ceilings.add_column(column, justify="right" if column != "process" else "left")
+    for name, label in (("raw_aiokafka", "raw aiokafka passthrough (baseline)"),
+                        ("faust_forward", "Faust agent that only forwards"),
+                        ("quix_forward", "Quix Streams dataframe that only forwards")):
+        ceilings.add_row(label, f"{result['ceilings'][name]:,.0f}", f"{result['ceilings'][name] / raw:.3f}")
+    console.print(ceilings)
+    engines = result["engines"]
+    table = Table(title="pipeline: one worker, all stages (4 partitions); ratios to the raw passthrough above")
     table.add_column("measure")
-    table.add_column("value", justify="right")
-    table.add_row("raw aiokafka passthrough (baseline)", f"{result['passthrough_tps']:,.0f} msg/s")
-    table.add_row("pipeline at saturation", f"{result['pipeline_tps']:,.0f} tx/s")
-    table.add_row("ratio to passthrough", f"{result['ratio_to_passthrough']:.3f}")
-    for rate, row in result["offered"].items():
-        table.add_row(f"offered {rate} tx/s: achieved / p50 / p99",
-                      f"{row['achieved_tps']:,.0f} tx/s / {row['p50_ms']:.1f} ms / {row['p99_ms']:.1f} ms")
-    table.add_row("worker RSS (end)", f"{result['rss_mb']:.0f} MB")
-    table.add_row("RSS growth per 100k active accounts", f"{result['rss_mb_per_100k_accounts']:.0f} MB")
-    table.add_row("on-disk state per 100k active accounts", f"{result['disk_mb_per_100k_accounts']:.0f} MB")
+    for engine in engines:
+        table.add_column(engine, justify="right")
+
+    def row(label: str, cell: Any) -> None:
+        table.add_row(label, *[cell(engines[engine]) for engine in engines])
+
+    row("saturation", lambda r: f"{r['pipeline_tps']:,.0f} tx/s")
+    row("saturation / raw passthrough", lambda r: f"{r['pipeline_tps'] / raw:.3f}")
+    for rate in next(iter(engines.values()))["offered"]:
+        row(f"offered {rate} tx/s: achieved / p50 / p99", lambda r, rate=rate: (
+            f"{r['offered'][rate]['achieved_tps']:,.0f} / {r['offered'][rate]['p50_ms']:.1f} ms / "
+            f"{r['offered'][rate]['p99_ms']:.1f} ms"))
+    row("worker RSS (end)", lambda r: f"{r['rss_mb']:.0f} MB")
+    row("RSS growth per 100k active accounts", lambda r: f"{r['rss_mb_per_100k_accounts']:.0f} MB")
+    row("on-disk state per 100k active accounts", lambda r: f"{r['disk_mb_per_100k_accounts']:.0f} MB")
+    if all("two_workers_tps" in r for r in engines.values()):
+        row("two workers, 8 partitions: saturation", lambda r: f"{r['two_workers_tps']:,.0f} tx/s")
     console.print(table)
 
 
@@ -60,6 +88,9 @@ def main() -> None:
     parser.add_argument("--loads", type=int, nargs="+", default=[100, 250, 500, 1000], help="offered tx/s")
     parser.add_argument("--load-seconds", type=float, default=6.0)
     parser.add_argument("--accounts", type=int, default=20_000)
+    parser.add_argument("--engines", nargs="+", choices=["quix", "faust"], default=["quix", "faust"])
+    parser.add_argument("--no-two-workers", dest="two_workers", action="store_false",
+                        help="skip the two-worker, 8-partition saturation run")
     args = parser.parse_args()
     configure_logging("warning")
     console = Console()

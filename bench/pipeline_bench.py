@@ -73,41 +73,66 @@ def _du_mb(path: Path) -> float:
     return sum(f.stat().st_size for f in path.rglob("*") if f.is_file()) / 1e6
 
 
-def _start_worker(bootstrap: str, prefix: str, datadir: Path, partitions: int) -> subprocess.Popen[bytes]:
+def _start_worker(bootstrap: str, prefix: str, datadir: Path, partitions: int, engine: str,
+                  name: str = "worker") -> subprocess.Popen[bytes]:
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "FRAUDSTREAM_TOPIC_PREFIX": prefix,
            "FRAUDSTREAM_APP_ID": f"{prefix}app", "FRAUDSTREAM_PARTITIONS": str(partitions),
-           "FRAUDSTREAM_DATADIR": str(datadir), "FRAUDSTREAM_WEB_ENABLED": "false",
+           "FRAUDSTREAM_DATADIR": str(datadir), "FRAUDSTREAM_WEB_ENABLED": "false", "FRAUDSTREAM_ENGINE": engine,
            "FRAUDSTREAM_LOG_LEVEL": "warning", "FRAUDSTREAM_MAX_AGE_S": "0"}
-    log = (datadir.parent / "worker.log").open("wb")
+    log = (datadir.parent / f"{name}.log").open("wb")
     return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
                             stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
 
 
-async def measure(bootstrap: str, *, saturation_n: int, loads: tuple[int, ...], load_seconds: float,
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    process.terminate()
+    try:
+        process.wait(30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+async def _ceiling(bootstrap: str, run: str, name: str, command: list[str], n: int, accounts: int,
+                   base_ms: int, partitions: int) -> float:
+    """Throughput of a bare consume→produce process (`command` gets the topics and group appended)."""
+    source, target = f"{run}{name}-in", f"{run}{name}-out"
+    await _create(bootstrap, [source, target], partitions)
+    process = subprocess.Popen([*command, "--bootstrap", bootstrap, "--source", source,  # noqa: S603
+                                "--target", target, "--group", f"{run}{name}"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        await run_load(bootstrap, source, target, transactions(2000, accounts, 0, base_ms), _tx_id, None,
+                       timeout_s=120)  # warm-up, joins the group
+        result = await run_load(bootstrap, source, target, transactions(n, accounts, 10_000_000, base_ms), _tx_id,
+                                None, timeout_s=300)
+    finally:
+        _stop(process)
+    return result.throughput
+
+
+async def ceilings(bootstrap: str, *, n: int, accounts: int, partitions: int = 4) -> dict[str, float]:
+    """Raw aiokafka passthrough (the baseline every ratio uses) and each framework's bare forward."""
+    run, base_ms = f"ceil{int(time.time())}.", int(time.time() * 1000) - 86_400_000
+    python = sys.executable
+    return {
+        "raw_aiokafka": await _ceiling(bootstrap, run, "raw", [python, "-m", "bench.passthrough"], n, accounts,
+                                       base_ms, partitions),
+        "faust_forward": await _ceiling(bootstrap, run, "faust", [python, "-m", "bench.forward", "--engine", "faust"],
+                                        n, accounts, base_ms, partitions),
+        "quix_forward": await _ceiling(bootstrap, run, "quix", [python, "-m", "bench.forward", "--engine", "quix"],
+                                       n, accounts, base_ms, partitions),
+    }
+
+
+async def measure(bootstrap: str, *, engine: str, saturation_n: int, loads: tuple[int, ...], load_seconds: float,
                   accounts: int, partitions: int = 4) -> dict[str, Any]:
+    """One worker on `engine`: saturation, latency at offered loads, memory and disk per active account."""
     results: dict[str, Any] = {}
     workdir = Path(tempfile.mkdtemp(prefix="fs-bench-"))
-    run = f"bench{int(time.time())}."
+    run = f"bench{int(time.time())}.{engine}."
     base_ms = int(time.time() * 1000) - 86_400_000
-
-    # 1. baseline: raw passthrough
-    await _create(bootstrap, [f"{run}raw-in", f"{run}raw-out"], partitions)
-    passthrough = subprocess.Popen([sys.executable, "-m", "bench.passthrough", "--bootstrap", bootstrap,  # noqa: S603
-                                    "--source", f"{run}raw-in", "--target", f"{run}raw-out", "--group",
-                                    f"{run}raw"], cwd=ROOT)
-    try:
-        await run_load(bootstrap, f"{run}raw-in", f"{run}raw-out", transactions(2000, accounts, 0, base_ms),
-                       _tx_id, None)  # warm-up, joins the group
-        raw = await run_load(bootstrap, f"{run}raw-in", f"{run}raw-out",
-                             transactions(saturation_n, accounts, 10_000_000, base_ms), _tx_id, None)
-    finally:
-        passthrough.terminate()
-        passthrough.wait(10)
-    results["passthrough_tps"] = raw.throughput
-
-    # 2. the pipeline, one worker
     datadir = workdir / "worker-data"
-    worker = _start_worker(bootstrap, run, datadir, partitions)
+    worker = _start_worker(bootstrap, run, datadir, partitions, engine)
     decisions = f"{run}risk-decisions"
     source = f"{run}transactions"
     try:
@@ -120,7 +145,6 @@ async def measure(bootstrap: str, *, saturation_n: int, loads: tuple[int, ...], 
         sat = await run_load(bootstrap, source, decisions, transactions(saturation_n, accounts, 20_000_000, base_ms),
                              _tx_id, None, timeout_s=300)
         results["pipeline_tps"] = sat.throughput
-        results["ratio_to_passthrough"] = sat.throughput / raw.throughput if raw.throughput else float("nan")
         offered: dict[int, LoadResult] = {}
         offset = 30_000_000
         for rate in loads:
@@ -139,10 +163,26 @@ async def measure(bootstrap: str, *, saturation_n: int, loads: tuple[int, ...], 
                        rss_mb_per_100k_accounts=(rss - rss_warm) / added * 100_000,
                        disk_mb_per_100k_accounts=(disk - disk_warm) / added * 100_000)
     finally:
-        worker.terminate()
-        try:
-            worker.wait(30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+        _stop(worker)
         shutil.rmtree(workdir, ignore_errors=True)
     return results
+
+
+async def two_workers(bootstrap: str, *, engine: str, n: int, accounts: int, partitions: int = 8) -> float:
+    """What two worker processes on `partitions` partitions decide together at saturation (tx/s)."""
+    workdir = Path(tempfile.mkdtemp(prefix="fs-bench2-"))
+    run = f"bench2w{int(time.time())}.{engine}."
+    base_ms = int(time.time() * 1000) - 86_400_000
+    workers = [_start_worker(bootstrap, run, workdir / f"w{i}-data", partitions, engine, name=f"w{i}")
+               for i in (1, 2)]
+    try:
+        await run_load(bootstrap, f"{run}transactions", f"{run}risk-decisions",
+                       transactions(4000, accounts, 0, base_ms), _tx_id, None, timeout_s=240)
+        await asyncio.sleep(3)  # both members joined and recovered
+        result = await run_load(bootstrap, f"{run}transactions", f"{run}risk-decisions",
+                                transactions(n, accounts, 20_000_000, base_ms), _tx_id, None, timeout_s=300)
+    finally:
+        for worker in workers:
+            _stop(worker)
+        shutil.rmtree(workdir, ignore_errors=True)
+    return result.throughput

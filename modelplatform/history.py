@@ -133,7 +133,7 @@ async def _record(config: SimConfig, sources: StrategySources, paths: HistoryPat
                     counts["label"] += 1
                     counts["fraud"] += bool(record.value.get("is_fraud"))
                     labels_out.write(orjson.dumps(record.value) + b"\n")
-            collected = await pipeline.run(as_input(r) for r in batch)
+            collected = pipeline.run(as_input(r) for r in batch)
             for decision in collected.decisions:
                 decisions_out.write(orjson.dumps(_clean(decision)) + b"\n")
             counts["decisions"] += len(collected.decisions)

@@ -1,4 +1,4 @@
-"""Table definitions. Each table is keyed by its entity id and co-partitioned with its stage topic."""
+"""Faust table definitions. Each table is keyed by its entity id and co-partitioned with its stage topic."""
 
 from __future__ import annotations
 
@@ -7,37 +7,31 @@ from typing import Any
 
 import faust
 
-from app.settings import Settings
+from agents.topology import ENTITY_CHAIN
 
-ENTITY_TABLES = ("account", "device", "location", "counterparty")
+MIB = 1024 * 1024
 
 
 @dataclass(frozen=True)
-class StateTables:
-    account: Any
-    device: Any
-    location: Any
-    counterparty: Any
+class StoreSizing:
+    """RocksDB sizing per table partition; Faust's defaults (2 GiB block cache, 3 x 64 MiB memtables) would need
+    many GiB with four tables and dozens of partitions."""
 
-    def for_entity(self, entity: str) -> Any:
-        return getattr(self, entity)
+    rocksdb: bool
+    cache_mb: int
+    write_buffer_mb: int
+
+    def options(self) -> dict[str, int] | None:
+        if not self.rocksdb:
+            return None
+        return {"block_cache_size": self.cache_mb * MIB, "write_buffer_size": self.write_buffer_mb * MIB,
+                "max_write_buffer_number": 2}
 
 
-def define_tables(app: faust.App, settings: Settings) -> StateTables:
-    """Faust's RocksDB defaults (2 GiB block cache, 3 x 64 MiB memtables) apply per table partition: with four
-    tables and dozens of partitions a worker would need many GiB, so both are sized from settings."""
-    mib = 1024 * 1024
-    options = {"block_cache_size": settings.state_cache_mb * mib,
-               "write_buffer_size": settings.state_write_buffer_mb * mib, "max_write_buffer_number": 2}
-    tables = {
-        entity: app.Table(
-            f"{entity}-state",
-            key_type=bytes,
-            value_type=bytes,
-            partitions=settings.partitions,
-            options=options if settings.store.startswith("rocksdb") else None,
-            help=f"windowed {entity} state (see risk/features)",
-        )
-        for entity in ENTITY_TABLES
+def define_tables(app: faust.App, partitions: int, sizing: StoreSizing) -> dict[str, Any]:
+    """One table per entity of the chain, by entity name."""
+    return {
+        entity: app.Table(f"{entity}-state", key_type=bytes, value_type=bytes, partitions=partitions,
+                          options=sizing.options(), help=f"windowed {entity} state (see risk/features)")
+        for entity in ENTITY_CHAIN
     }
-    return StateTables(**tables)

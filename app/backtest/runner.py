@@ -34,10 +34,10 @@ async def decide_all(source: StrategySource, history: History, *, stage: StageCo
     """Every decision the pipeline emits for `history`, in emission order (fresh state each call)."""
     pipeline = LocalPipeline(source, stage=stage, utc_offset_minutes=utc_offset_minutes)
     for number, (topic, key, value) in enumerate(history.records, 1):
-        await pipeline.feed(topic, key, value)
+        pipeline.feed(topic, key, value)
         if progress is not None and number % _PROGRESS_EVERY == 0:
             progress(_PROGRESS_EVERY)
-    await pipeline.flush()
+    pipeline.flush()
     if progress is not None:
         progress(len(history.records) % _PROGRESS_EVERY)
     if pipeline.out.dead_letters:

@@ -23,16 +23,17 @@ ADMIN_TOKEN = "integration-test-token"
 
 
 class WorkerProcess:
-    """One `fraudstream worker` subprocess with its own datadir and web port."""
+    """One `fraudstream worker` subprocess on `engine`, with its own datadir and web port."""
 
     def __init__(self, name: str, bootstrap: str, prefix: str, workdir: Path, partitions: int = 4,
-                 extra_env: dict[str, str] | None = None) -> None:
-        self.name, self.workdir = name, workdir
+                 extra_env: dict[str, str] | None = None, *, engine: str) -> None:
+        self.name, self.workdir, self.engine = name, workdir, engine
         self.web_port = localkafka.free_port()
         self.log_path = workdir / f"{name}.log"
         self.env = {
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
+            "FRAUDSTREAM_ENGINE": engine,
             "FRAUDSTREAM_TOPIC_PREFIX": prefix,
             "FRAUDSTREAM_APP_ID": f"{prefix}app".lower().replace("_", "-"),
             "FRAUDSTREAM_PARTITIONS": str(partitions),

@@ -65,13 +65,13 @@ def _runs(items):
     return [key for key, _ in itertools.groupby(items)]
 
 
-def test_champion_challenger_and_rollback_switch_a_running_worker(kafka_bootstrap, unique_prefix, tmp_path,
+def test_champion_challenger_and_rollback_switch_a_running_worker(engine, kafka_bootstrap, unique_prefix, tmp_path,
                                                                   monkeypatch):
     monkeypatch.setenv("FRAUDSTREAM_ADMIN_TOKEN", ADMIN_TOKEN)
     champion_path, champion_key, challenger_path, challenger_key = _artifacts(tmp_path)
     policy_path, policy = _stacked_policy(tmp_path, champion_key)
     target = ["--bootstrap", kafka_bootstrap, "--topic-prefix", unique_prefix]
-    worker = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=1).start()
+    worker = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=1, engine=engine).start()
     topic = f"{unique_prefix}risk-decisions"
     docs = [transaction(i, accounts=30) for i in range(1200)]
     sender = threading.Thread(target=lambda: asyncio.run(produce(

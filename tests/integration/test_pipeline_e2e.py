@@ -34,8 +34,8 @@ def strip_timings(decision: dict) -> dict:
 
 
 @pytest.fixture
-def worker(kafka_bootstrap, unique_prefix, tmp_path):
-    proc = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=1).start()
+def worker(engine, kafka_bootstrap, unique_prefix, tmp_path):
+    proc = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=1, engine=engine).start()
     proc.wait_healthy()
     yield proc
     proc.stop()
@@ -66,13 +66,13 @@ def test_every_valid_transaction_gets_one_decision_and_bad_input_is_dead_lettere
     assert {d["value_b64"] for d in dead if d["error"]["code"] == "invalid_json"}  # original bytes kept
 
 
-def test_streaming_decisions_equal_the_offline_pipeline(kafka_bootstrap, unique_prefix, worker):
+def test_streaming_decisions_equal_the_offline_pipeline(engine, kafka_bootstrap, unique_prefix, worker):
     docs = [transaction(i, accounts=8) for i in range(150)]
     asyncio.run(produce(kafka_bootstrap, f"{unique_prefix}transactions", [encode(d) for d in docs]))
     online = values(asyncio.run(consume(kafka_bootstrap, f"{unique_prefix}risk-decisions",
                                         lambda r: len(r) >= len(docs), timeout_s=120)))
     record_traffic("decisions consumed", len(online))
-    offline = asyncio.run(LocalPipeline(StrategyHolder.from_files(Settings()).current).run(
-        [("transactions", *encode(d)) for d in docs])).decisions
+    offline = LocalPipeline(StrategyHolder.from_files(Settings()).current).run(
+        [("transactions", *encode(d)) for d in docs]).decisions
     assert len(online) == len(offline) == len(docs)
     assert [strip_timings(d) for d in online] == [strip_timings(d) for d in offline]

@@ -29,16 +29,16 @@ def produce_in_background(bootstrap: str, topic: str, docs: list[dict], delay_s:
     return thread
 
 
-def test_kill_9_and_restart_loses_nothing_and_double_counts_nothing(kafka_bootstrap, unique_prefix, tmp_path):
+def test_kill_9_and_restart_loses_nothing_and_double_counts_nothing(engine, kafka_bootstrap, unique_prefix, tmp_path):
     docs = [transaction(i, accounts=12) for i in range(500)]
-    worker = WorkerProcess("crashy", kafka_bootstrap, unique_prefix, tmp_path, partitions=1).start()
+    worker = WorkerProcess("crashy", kafka_bootstrap, unique_prefix, tmp_path, partitions=1, engine=engine).start()
     worker.wait_healthy()
     producer = produce_in_background(kafka_bootstrap, f"{unique_prefix}transactions", docs, delay_s=0.01)
     topic = f"{unique_prefix}risk-decisions"
     asyncio.run(consume(kafka_bootstrap, topic, lambda r: len(r) >= 150, timeout_s=90))
     worker.kill()  # SIGKILL mid-stream: uncommitted offsets, unflushed state
     producer.join()
-    restarted = WorkerProcess("crashy", kafka_bootstrap, unique_prefix, tmp_path, partitions=1)
+    restarted = WorkerProcess("crashy", kafka_bootstrap, unique_prefix, tmp_path, partitions=1, engine=engine)
     restarted.env = worker.env  # same app id, datadir and settings: the same worker coming back
     restarted.start()
     try:
@@ -52,8 +52,8 @@ def test_kill_9_and_restart_loses_nothing_and_double_counts_nothing(kafka_bootst
     # Copies re-emitted after the restart repeat the first features only within the replay window (the
     # last 32 transactions per entity); the invariant that always holds is checked next: the first
     # decision of every transaction equals an offline recomputation, so nothing was counted twice.
-    offline = asyncio.run(LocalPipeline(StrategyHolder.from_files(Settings()).current).run(
-        [("transactions", *encode(d)) for d in docs])).decisions
+    offline = LocalPipeline(StrategyHolder.from_files(Settings()).current).run(
+        [("transactions", *encode(d)) for d in docs]).decisions
     for expected in offline:
         online = grouped[expected["transaction_id"]][0]
         assert online["features"] == expected["features"], f"state diverged at {expected['transaction_id']}"
@@ -65,10 +65,10 @@ def orjson_id(record) -> str:
     return orjson.loads(record.value)["transaction_id"]
 
 
-def test_two_workers_and_a_rebalance_lose_nothing(kafka_bootstrap, unique_prefix, tmp_path):
+def test_two_workers_and_a_rebalance_lose_nothing(engine, kafka_bootstrap, unique_prefix, tmp_path):
     docs = [transaction(i, accounts=40) for i in range(600)]
-    first = WorkerProcess("a", kafka_bootstrap, unique_prefix, tmp_path, partitions=4).start()
-    second = WorkerProcess("b", kafka_bootstrap, unique_prefix, tmp_path, partitions=4)
+    first = WorkerProcess("a", kafka_bootstrap, unique_prefix, tmp_path, partitions=4, engine=engine).start()
+    second = WorkerProcess("b", kafka_bootstrap, unique_prefix, tmp_path, partitions=4, engine=engine)
     second.env.update({k: v for k, v in first.env.items() if k in ("FRAUDSTREAM_APP_ID",)})
     first.wait_healthy()
     producer = produce_in_background(kafka_bootstrap, f"{unique_prefix}transactions", docs, delay_s=0.02)

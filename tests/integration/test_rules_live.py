@@ -17,13 +17,14 @@ from tests.integration.harness import ADMIN_TOKEN, WorkerProcess, consume, produ
 from tests.integration.traffic import encode, transaction
 
 
-def test_publish_and_rollback_switch_every_worker_without_restart(kafka_bootstrap, unique_prefix, tmp_path):
+def test_publish_and_rollback_switch_every_worker_without_restart(engine, kafka_bootstrap, unique_prefix, tmp_path):
     settings = Settings(bootstrap_servers=kafka_bootstrap, topic_prefix=unique_prefix, admin_token=ADMIN_TOKEN)
     v1_text = bundle(settings.ruleset_path)
     v2_text = v1_text.replace("version: 2026.11.1", "version: 2026.12.9", 1)
     v1 = compile_ruleset(parse_ruleset(v1_text)).version
     v2 = compile_ruleset(parse_ruleset(v2_text)).version
-    workers = [WorkerProcess(name, kafka_bootstrap, unique_prefix, tmp_path, partitions=2) for name in "ab"]
+    workers = [WorkerProcess(name, kafka_bootstrap, unique_prefix, tmp_path, partitions=2, engine=engine)
+               for name in "ab"]
     workers[1].env["FRAUDSTREAM_APP_ID"] = workers[0].env["FRAUDSTREAM_APP_ID"]
     for worker in workers:
         worker.start()

@@ -1,6 +1,7 @@
 """The agents' handlers, driven in-process by LocalPipeline (the same code the Faust agents call)."""
 
-import asyncio
+import base64
+import hashlib
 from datetime import UTC, datetime
 
 import orjson
@@ -32,8 +33,13 @@ def holder() -> StrategyHolder:
 
 def run(holder, messages):
     pipeline = LocalPipeline(holder.current)
-    out = asyncio.run(pipeline.run([(t, k.encode() if k else None, orjson.dumps(v)) for t, k, v in messages]))
+    out = pipeline.run([(t, k.encode() if k else None, orjson.dumps(v)) for t, k, v in messages])
     return pipeline, out
+
+
+def run_raw(holder, messages):
+    pipeline = LocalPipeline(holder.current)
+    return pipeline, pipeline.run(messages)
 
 
 def test_account_events_reach_the_next_transaction_features(holder):
@@ -52,6 +58,26 @@ def test_a_duplicate_transaction_id_is_decided_once_and_dead_lettered(holder):
     _, out = run(holder, [("transactions", "acc1", tx(1)), ("transactions", "acc1", tx(1))])
     assert len(out.decisions) == 1
     assert [DeadLetter.model_validate(d).error.code for d in out.dead_letters] == ["duplicate_transaction_id"]
+
+
+def test_a_duplicate_transaction_id_under_another_accounts_key_is_dead_lettered_whole(holder):
+    copy = tx(1)
+    _, out = run(holder, [("transactions", "acc1", tx(1)), ("transactions", "other-key", copy)])
+    assert len(out.decisions) == 1
+    letter = DeadLetter.model_validate(out.dead_letters[0])
+    assert letter.error.code == "duplicate_transaction_id"
+    assert (letter.source_topic, letter.offset) == ("transactions", 1)
+    assert base64.b64decode(letter.value_b64) == orjson.dumps(copy)
+    assert base64.b64decode(letter.key_b64 or "") == b"other-key"
+
+
+def test_an_oversize_input_is_dead_lettered_with_a_prefix_its_length_and_its_digest(holder):
+    huge = b'{"transaction_id": "' + b"x" * 2_000_000 + b'"}'
+    _, out = run_raw(holder, [("transactions", b"acc1", huge)])
+    letter = DeadLetter.model_validate(out.dead_letters[0])
+    assert letter.error.code == "oversize" and letter.truncated
+    assert letter.value_bytes == len(huge) and letter.value_sha256 == hashlib.sha256(huge).hexdigest()
+    assert len(orjson.dumps(out.dead_letters[0])) < 1_000_000
 
 
 def test_labels_feed_counterparty_risk_after_they_are_confirmed(holder):
@@ -87,8 +113,8 @@ def test_outputs_match_the_published_schemas(holder):
 
 def test_bad_input_never_stops_the_stream(holder):
     pipeline = LocalPipeline(holder.current)
-    out = asyncio.run(pipeline.run([("transactions", b"acc1", b"\xff\xfe garbage"),
-                                    ("transactions", b"acc1", orjson.dumps(tx(2)))]))
+    out = pipeline.run([("transactions", b"acc1", b"\xff\xfe garbage"),
+                        ("transactions", b"acc1", orjson.dumps(tx(2)))])
     assert len(out.decisions) == 1 and out.dead_letters[0]["error"]["code"] == "invalid_json"
 
 
@@ -110,7 +136,7 @@ class _BreaksOnT2:
 def test_a_transaction_that_cannot_be_scored_is_dead_lettered_and_the_rest_are_decided(holder):
     strategy, responses = holder.current()
     pipeline = LocalPipeline(lambda: (_BreaksOnT2(strategy), responses))
-    out = asyncio.run(pipeline.run([("transactions", b"acc1", orjson.dumps(tx(n))) for n in (1, 2, 3)]))
+    out = pipeline.run([("transactions", b"acc1", orjson.dumps(tx(n))) for n in (1, 2, 3)])
     assert [d["transaction_id"] for d in out.decisions] == ["t1", "t3"]
     assert [d["error"]["code"] for d in out.dead_letters] == ["scoring_failed"]
     assert pipeline.counters.counts["score.rows"] == 3

@@ -6,7 +6,6 @@ whole period, so both the training and the evaluation window hold some.
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import json
 
@@ -96,7 +95,7 @@ def test_without_the_combiner_combined_is_the_given_policys_own_blend(history):
 
 def _decide(sources, n=600):
     records = list(itertools.islice(simulate(CONFIG), n))
-    return asyncio.run(LocalPipeline(StrategyHolder(sources).current).run(as_input(r) for r in records)).decisions
+    return LocalPipeline(StrategyHolder(sources).current).run(as_input(r) for r in records).decisions
 
 
 def test_champion_scores_every_decision_and_the_challenger_never_changes_the_action(trained):

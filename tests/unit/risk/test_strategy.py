@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 from dataclasses import replace
 
@@ -27,8 +26,8 @@ CONFIG = SimConfig(seed=5, customers=1000, days=3, fraud_rate=0.05)
 def traffic():
     """(features, facts) of real pipeline decisions, and a champion + challenger trained on them."""
     records = list(itertools.islice(simulate(CONFIG), 8000))
-    decisions = asyncio.run(LocalPipeline(StrategyHolder(shipped_sources()).current).run(
-        as_input(r) for r in records)).decisions
+    decisions = LocalPipeline(StrategyHolder(shipped_sources()).current).run(
+        as_input(r) for r in records).decisions
     facts = {r.value["transaction_id"]: facts_from(Transaction.model_validate(r.value))
              for r in records if r.kind == "transaction"}
     ds = build_set([parse_decision(d) for d in decisions], [], start_ms=0, end_ms=2**62, cutoff_ms=2**62)

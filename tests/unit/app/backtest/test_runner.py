@@ -49,8 +49,8 @@ def test_backtest_decisions_equal_local_pipeline_fed_the_same_records(settings, 
     ours = asyncio.run(decide_all(source, history))
     topics = {"transaction": "transactions", "account_event": "account-events", "label": "fraud-labels"}
 
-    reference = asyncio.run(LocalPipeline(strategy_source(ruleset, settings)).run(
-        [(topics[r.kind], r.key.encode(), orjson.dumps(r.value)) for r in simulate(CONFIG)])).decisions
+    reference = LocalPipeline(strategy_source(ruleset, settings)).run(
+        [(topics[r.kind], r.key.encode(), orjson.dumps(r.value)) for r in simulate(CONFIG)]).decisions
     assert len(ours) == history.transactions > 100
     assert [_without_timings(d) for d in ours] == [_without_timings(d) for d in reference]
 

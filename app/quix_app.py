@@ -1,0 +1,59 @@
+"""The Quix Streams worker: settings in, a configured Application with dataframes, control plane and web out."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+
+import structlog
+from quixstreams import Application
+from quixstreams.state.rocksdb import RocksDBOptions
+
+from agents.quix_dataframes import QuixPipeline, build_dataframes
+from app.control import ControlPlane, StrategyHolder
+from app.settings import Settings
+from app.web import serve
+from tables.state import MIB
+
+log = structlog.get_logger(__name__)
+
+
+def build_application(settings: Settings) -> Application:
+    consumer = {"session.timeout.ms": int(settings.session_timeout_s * 1000),
+                "heartbeat.interval.ms": int(min(3.0, settings.session_timeout_s / 3) * 1000)}
+    if settings.instance_id:
+        consumer["group.instance.id"] = settings.instance_id
+    return Application(
+        broker_address=settings.bootstrap_servers,
+        consumer_group=settings.app_id,
+        auto_offset_reset="earliest",
+        commit_interval=settings.commit_interval_s,
+        processing_guarantee=settings.processing_guarantee,
+        state_dir=str(settings.datadir / "quix"),
+        rocksdb_options=RocksDBOptions(block_cache_size=settings.state_cache_mb * MIB,
+                                       write_buffer_size=settings.state_write_buffer_mb * MIB,
+                                       max_write_buffer_number=2),
+        consumer_extra_config=consumer,
+        producer_extra_config={"linger.ms": settings.producer_linger_ms},
+        consumer_poll_timeout=0.1,
+        loglevel=None,
+        auto_create_topics=True,
+        use_changelog_topics=True,
+    )
+
+
+def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
+    holder = holder or StrategyHolder.from_files(settings)
+    app = build_application(settings)
+    pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current)
+    control = ControlPlane(settings, holder, pipeline.counters.counts)
+    logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
+    # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
+    # swap is one reference assignment, which the processing thread reads atomically.
+    threading.Thread(target=lambda: asyncio.run(control.run()), name="control", daemon=True).start()
+    if settings.web_enabled:
+        serve(settings.web_host, settings.web_port,
+              lambda: {"counters": dict(pipeline.counters.counts), "versions": holder.versions_dict()})
+    log.info("worker.starting", engine="quix", group=settings.app_id, guarantee=settings.processing_guarantee)
+    app.run()
