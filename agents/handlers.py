@@ -31,7 +31,7 @@ from risk.features.transaction import tx_features
 from risk.responses import ResponsePlan
 from risk.validation import Accepted, Rejection, TimeBounds, validate
 from schemas import AccountEvent, Label, Transaction
-from tables.codec import decode, encode
+from tables.codec import StateStore
 
 log = structlog.get_logger(__name__)
 
@@ -107,7 +107,7 @@ class AccountHandler:
 
     def __init__(self, table: Table, emitter: Emitter, topics: TopicNames, limits: Limits, counters: Counters,
                  clock: Callable[[], float] = time.time) -> None:
-        self._table, self._emitter, self._topics, self._limits = table, emitter, topics, limits
+        self._states, self._emitter, self._topics, self._limits = StateStore(table), emitter, topics, limits
         self._counters, self._clock = counters, clock
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock, limits.max_bytes)
         self._stage = AccountStage()
@@ -149,10 +149,10 @@ class AccountHandler:
 
     def _apply_event(self, facts: AccountEventFacts) -> None:
         key = facts.account_id.encode()
-        state = apply_account_event(decode(self._table.get(key)), facts, self._limits.stage)
+        state = apply_account_event(self._states.load(key), facts, self._limits.stage)
         self._counters.add("account_events.applied" if state is not None else "account_events.duplicate")
         if state is not None:
-            self._table[key] = encode(state)
+            self._states.save(key, state)
 
     def _process(self, facts: TxFacts, tag: str, key: bytes | None, ingest_ms: int,
                  original: Source | None) -> None:
@@ -164,7 +164,7 @@ class AccountHandler:
                 facts.to_dict(), {}, {}, tag, False, ingest_ms,
                 original=None if original is None else (original.key, original.value or b"")))
             return
-        outcome = run_stage(self._stage, decode(self._table.get(account_key)), facts, tag, self._limits.stage,
+        outcome = run_stage(self._stage, self._states.load(account_key), facts, tag, self._limits.stage,
                             drop_duplicates=True)
         if outcome.status is Status.DUPLICATE:
             self._counters.add("transactions.duplicate")
@@ -175,7 +175,7 @@ class AccountHandler:
                     ["transaction_id"]))
             return
         if outcome.state is not None:
-            self._table[account_key] = encode(outcome.state)
+            self._states.save(account_key, outcome.state)
         self._counters.add(f"stage.account.{outcome.status.value}")
         features = {**tx_features(facts, self._limits.utc_offset_minutes), **outcome.features}
         self._emitter.send(self._topics.device_stage, _stage_key(self._next, facts), envelope.tx_envelope(
@@ -188,7 +188,7 @@ class EntityHandler:
 
     def __init__(self, stage: EntityStage, table: Table, emitter: Emitter, next_topic: str | None,
                  next_stage: EntityStage | None, limits: Limits, counters: Counters) -> None:
-        self._stage, self._table, self._emitter = stage, table, emitter
+        self._stage, self._states, self._emitter = stage, StateStore(table), emitter
         self._next_topic, self._next_stage, self._limits, self._counters = next_topic, next_stage, limits, counters
 
     def on_envelope(self, source: Source) -> None:
@@ -198,13 +198,13 @@ class EntityHandler:
             return
         facts = TxFacts.from_dict(env["tx"])
         key = self._stage.key(facts)
-        raw_state = self._table.get(key.encode()) if key is not None else None
-        outcome = run_stage(self._stage, decode(raw_state), facts, env["tag"], self._limits.stage)
+        state = self._states.load(key.encode()) if key is not None else None
+        outcome = run_stage(self._stage, state, facts, env["tag"], self._limits.stage)
         self._counters.add(f"stage.{self._stage.name}.{outcome.status.value}")
         env["f"].update(outcome.features)
         env["t"][self._stage.name] = outcome.elapsed_ms
         if outcome.state is not None and key is not None:
-            self._table[key.encode()] = encode(outcome.state)
+            self._states.save(key.encode(), outcome.state)
         self.forward(facts, env, source)
 
     def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
@@ -214,9 +214,9 @@ class EntityHandler:
         self._emitter.send(self._next_topic, key, orjson.dumps(env))
 
     def _apply_label(self, key: bytes, env: envelope.Envelope) -> None:
-        state = decode(self._table.get(key)) or self._stage.new_state()
+        state = self._states.load(key) or self._stage.new_state()
         apply_label(state, env["tx_id"], env["fraud"], env["confirmed_ms"], self._limits.stage)
-        self._table[key] = encode(state)
+        self._states.save(key, state)
         self._counters.add(f"labels.{self._stage.name}")
 
 

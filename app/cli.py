@@ -10,8 +10,8 @@ import typer
 
 from app.commands.options import Bootstrap, Prefix, settings_from
 
-cli = typer.Typer(help="Real-time fraud detection on Kafka and Faust.", no_args_is_help=True,
-                  pretty_exceptions_show_locals=False)
+cli = typer.Typer(help="Real-time fraud detection on Kafka (Quix Streams or Faust).", no_args_is_help=True,
+                  pretty_exceptions_enable=False)
 topics_cli = typer.Typer(help="Create and inspect the pipeline's topics.", no_args_is_help=True)
 cli.add_typer(topics_cli, name="topics")
 
@@ -50,7 +50,19 @@ _mount_optional()
 
 
 def main() -> None:
-    cli()
+    """Errors a user can act on end in one line with their code (`error[code]: what to do`), never a traceback."""
+    from aiokafka.errors import KafkaConnectionError
+
+    from schemas.exceptions import FraudstreamError
+
+    try:
+        cli(standalone_mode=True)
+    except FraudstreamError as err:
+        typer.echo(f"error[{err.code}]: {err}", err=True)
+        raise SystemExit(2) from None
+    except KafkaConnectionError as err:
+        typer.echo(f"error[kafka_unreachable]: {err}; check --bootstrap / KAFKA_BOOTSTRAP_SERVERS", err=True)
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -1,17 +1,28 @@
 """Typed errors of the adapters (CLIs, publishers, replay): each message says what to change."""
 
 
-class AppError(Exception):
+from schemas.exceptions import FraudstreamError
+
+
+class AppError(FraudstreamError):
     """Base of every error raised by the app layer."""
+
+    code = "app_error"
 
 
 class MappingError(AppError, ValueError):
     """A field-mapping file or a row it is applied to is malformed."""
 
+    code = "mapping_invalid"
+
 
 class ReplaySourceError(AppError):
     """A replay source (topic or file) cannot be read as asked."""
 
+    code = "replay_source_unreadable"
+
 
 class ReplayError(AppError):
     """A replay cannot run with the options given."""
+
+    code = "replay_invalid"

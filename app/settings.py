@@ -50,6 +50,10 @@ class Settings(BaseSettings):
                                description="ruleset used until one is published")
     policy_path: Path = Field(default=ROOT / "rules" / "policy.yaml", description="decision policy until published")
     responses_path: Path = Field(default=ROOT / "rules" / "responses.yaml", description="block-command plan")
+    input_retention_hours: int = Field(
+        default=14 * 24, ge=1,
+        description="retention of the input topics the worker creates (transactions, account events, labels): "
+                    "how long an outage may last before undecided input ages out")
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")

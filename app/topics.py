@@ -12,12 +12,18 @@ async def ensure_topics(settings: Settings) -> list[str]:
     """Create missing topics (idempotent); returns the names created now.
 
     Every data topic gets the pipeline's partition count (the state tables are co-partitioned with
-    them) and the broker's default retention; the control topic is compacted with one partition so
-    every worker reads it in order.
+    them). Input topics get an explicit retention (`FRAUDSTREAM_INPUT_RETENTION_HOURS`): it bounds how long
+    workers may be down before undecided input ages out, so it is a decision, not the broker's default.
+    Stage and output topics keep the broker's default; the control topic is compacted with one partition
+    so every worker reads it in order.
     """
     names = settings.topic_names()
-    created = await kafka_io.ensure_topics(settings.bootstrap_servers, names.partitioned(), settings.partitions,
-                                          settings.replication_factor, configs={})
+    retention = {"retention.ms": str(settings.input_retention_hours * 3_600_000)}
+    created = await kafka_io.ensure_topics(settings.bootstrap_servers, names.inputs(), settings.partitions,
+                                          settings.replication_factor, configs=retention)
+    internal = [name for name in names.partitioned() if name not in names.inputs()]
+    created += await kafka_io.ensure_topics(settings.bootstrap_servers, internal, settings.partitions,
+                                           settings.replication_factor, configs={})
     created += await kafka_io.ensure_topics(settings.bootstrap_servers, [names.control], 1,
                                             settings.replication_factor, configs={"cleanup.policy": "compact"})
     return created

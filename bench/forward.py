@@ -32,7 +32,7 @@ def faust_forward(bootstrap: str, source: str, target: str, group: str) -> None:
             await outbound.send(key=event.key, value=event.value)
 
     app.producer.buffer.max_messages = 20_000
-    sys.argv = [sys.argv[0], "worker", "--loglevel", "warning"]
+    sys.argv = [sys.argv[0], "worker", "--loglevel", "warn"]
     app.main()
 
 

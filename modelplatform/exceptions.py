@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from risk.exceptions import RiskError
+from schemas.exceptions import FraudstreamError
 
 
-class PlatformError(RiskError):
+class PlatformError(FraudstreamError):
     """Base of every model-platform error."""
+
+    code = "model_platform_error"
 
 
 class DatasetError(PlatformError):

@@ -1,5 +1,10 @@
 """Root of the core's typed errors."""
 
 
-class RiskError(Exception):
+from schemas.exceptions import FraudstreamError
+
+
+class RiskError(FraudstreamError):
     """Base of every error raised by the pure core."""
+
+    code = "risk_error"

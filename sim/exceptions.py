@@ -1,8 +1,13 @@
 """Typed errors of the simulator."""
 
 
-class SimError(Exception):
+from schemas.exceptions import FraudstreamError
+
+
+class SimError(FraudstreamError):
     """Base of every error raised by the simulator."""
+
+    code = "sim_error"
 
 
 class SimConfigError(SimError, ValueError):

@@ -20,7 +20,6 @@ from rich.table import Table
 from app.commands.options import Bootstrap, Prefix, settings_from
 from app.control.plane import NO_MODEL
 from app.control.publish import activate, publish, read_state
-from app.control.records import ControlError
 from app.settings import Settings
 from modelplatform.deploy import (
     DeployRole,
@@ -184,14 +183,10 @@ def publish_cmd(
         console.print(f"[red]{err}[/red]\nnothing was published")
         raise typer.Exit(1) from err
     version = control_version(model.key)
-    try:
-        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
-        if policy_spec is not None and policy_text is not None:
-            asyncio.run(publish(settings, "policy", policy_spec.version, policy_text, author, note))
-        asyncio.run(publish(settings, role.kind, version, text, author, note))
-    except ControlError as err:
-        console.print(f"[red]{err}")
-        raise typer.Exit(2) from err
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+    if policy_spec is not None and policy_text is not None:
+        asyncio.run(publish(settings, "policy", policy_spec.version, policy_text, author, note))
+    asyncio.run(publish(settings, role.kind, version, text, author, note))
     if policy_spec is not None:
         console.print(f"published policy [bold]{policy_spec.version}[/bold]")
     console.print(f"published {role} [bold]{model.key}[/bold] (control version {version})")
@@ -208,32 +203,24 @@ def rollback_cmd(
 ) -> None:
     """Point every worker at an earlier model for the role, or at none (rules alone / no shadow model)."""
     settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
-    try:
-        artifacts, pointers = asyncio.run(read_state(settings))
-        published = published_models(artifacts, pointers, role)
-        active = active_version(pointers, role)
-        target = control_version(to) if to else previous_version(published, active)
-        known = {p.version for p in published}
-        if target != NO_MODEL and target not in known:
-            console.print(f"[red]unknown {role} version {target!r}; published: "
-                          f"{', '.join(sorted(known)) or 'none'}")
-            raise typer.Exit(1)
-        asyncio.run(activate(settings, role.kind, target, author, note=f"rollback from {active}"))
-    except ControlError as err:
-        console.print(f"[red]{err}")
-        raise typer.Exit(2) from err
+    artifacts, pointers = asyncio.run(read_state(settings))
+    published = published_models(artifacts, pointers, role)
+    active = active_version(pointers, role)
+    target = control_version(to) if to else previous_version(published, active)
+    known = {p.version for p in published}
+    if target != NO_MODEL and target not in known:
+        console.print(f"[red]unknown {role} version {target!r}; published: "
+                      f"{', '.join(sorted(known)) or 'none'}")
+        raise typer.Exit(1)
+    asyncio.run(activate(settings, role.kind, target, author, note=f"rollback from {active}"))
     console.print(f"active {role} is now [bold]{target}[/bold] (was {active})")
 
 
 @cli.command("list")
 def list_cmd(bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
     """Models published on the control topic per role, with author and time; active ones marked."""
-    try:
-        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
-        artifacts, pointers = asyncio.run(read_state(settings))
-    except ControlError as err:
-        console.print(f"[red]{err}")
-        raise typer.Exit(2) from err
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+    artifacts, pointers = asyncio.run(read_state(settings))
     table = Table(title="published models")
     for column in ("", "role", "version", "author", "published (UTC)", "note"):
         table.add_column(column)

@@ -15,7 +15,6 @@ from rich.table import Table
 
 from app.commands.options import Bootstrap, Prefix, settings_from
 from app.control.publish import activate, publish, read_state
-from app.control.records import ControlError
 from app.rulesets import bundle
 from app.settings import Settings
 from risk.rules import compile_ruleset, diff_rulesets, load_ruleset, parse_ruleset
@@ -97,12 +96,8 @@ def publish_cmd(
     text = bundle(path)  # lists inlined: workers never read the analyst's files
     spec = parse_ruleset(text, str(path))
     compiled = compile_ruleset(spec)
-    try:
-        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
-        asyncio.run(publish(settings, "ruleset", compiled.version, text, author, note))
-    except ControlError as err:
-        console.print(f"[red]{err}")
-        raise typer.Exit(2) from err
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+    asyncio.run(publish(settings, "ruleset", compiled.version, text, author, note))
     console.print(f"published ruleset [bold]{compiled.version}[/bold] ({len(spec.rules)} rules)")
 
 
@@ -115,18 +110,14 @@ def rollback_cmd(
 ) -> None:
     """Point workers back at an earlier published version (kept on the compacted control topic)."""
     settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
-    try:
-        artifacts, pointers = asyncio.run(read_state(settings))
-        versions = [a.version for a in artifacts if a.kind == "ruleset"]
-        active = pointers["ruleset"].version if "ruleset" in pointers else None
-        target = to or _previous(versions, active)
-        if target not in versions:
-            console.print(f"[red]unknown version {target!r}; published: {', '.join(versions) or 'none'}")
-            raise typer.Exit(1)
-        asyncio.run(activate(settings, "ruleset", target, author, note=f"rollback from {active}"))
-    except ControlError as err:
-        console.print(f"[red]{err}")
-        raise typer.Exit(2) from err
+    artifacts, pointers = asyncio.run(read_state(settings))
+    versions = [a.version for a in artifacts if a.kind == "ruleset"]
+    active = pointers["ruleset"].version if "ruleset" in pointers else None
+    target = to or _previous(versions, active)
+    if target not in versions:
+        console.print(f"[red]unknown version {target!r}; published: {', '.join(versions) or 'none'}")
+        raise typer.Exit(1)
+    asyncio.run(activate(settings, "ruleset", target, author, note=f"rollback from {active}"))
     console.print(f"active ruleset is now [bold]{target}[/bold] (was {active})")
 
 
@@ -140,12 +131,8 @@ def _previous(versions: list[str], active: str | None) -> str | None:
 @cli.command("list")
 def list_cmd(bootstrap: Bootstrap = None, topic_prefix: Prefix = None) -> None:
     """Published rulesets with author and time; the active one is marked."""
-    try:
-        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
-        artifacts, pointers = asyncio.run(read_state(settings))
-    except ControlError as err:
-        console.print(f"[red]{err}")
-        raise typer.Exit(2) from err
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+    artifacts, pointers = asyncio.run(read_state(settings))
     active = pointers["ruleset"].version if "ruleset" in pointers else None
     table = Table(title="published rulesets")
     for column in ("", "version", "author", "published (UTC)", "note"):

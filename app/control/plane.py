@@ -138,10 +138,10 @@ class ControlPlane:
         log.info("control.applied", **self._holder.versions_dict())
 
     def _refuse_record(self, message: ControlMessage, error: ControlError) -> None:
-        self.counts[f"control.refused.{error.code.value}"] += 1
+        self.counts[f"control.refused.{error.code}"] += 1
         self.refused.append(RefusedRecord(message, error))
         del self.refused[:-1000]  # bounded even if dead letters cannot be sent
-        log.error("control.record_refused", code=error.code.value, partition=message.partition,
+        log.error("control.record_refused", code=error.code, partition=message.partition,
                   offset=message.offset, key=(message.key or b"")[:200].decode("utf-8", errors="replace"),
                   reason=str(error)[:500])
 
@@ -161,6 +161,6 @@ class ControlPlane:
 def dead_letter_record(topic: str, refused: RefusedRecord, max_value_bytes: int) -> bytes:
     message = refused.message
     return dead_letter_bytes(source_topic=topic, partition=message.partition, offset=message.offset,
-                             key=message.key, value=message.value, code=refused.error.code.value,
+                             key=message.key, value=message.value, code=refused.error.code,
                              message=str(refused.error), received_ms=int(time.time() * 1000),
                              max_value_bytes=max_value_bytes)

@@ -6,14 +6,16 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from app.control.records import ControlError, ControlRecord, ControlState, Kind, sign
+from app.control.records import ADMIN_TOKEN_MISSING, ControlError, ControlRecord, ControlState, Kind, sign
+from app.kafka_io import topic_partitions
 from app.settings import Settings
 
 
 def _token(settings: Settings) -> str:
     token = settings.admin_token.get_secret_value() if settings.admin_token else ""
     if not token:
-        raise ControlError("set FRAUDSTREAM_ADMIN_TOKEN: publishing and rollback are authenticated admin actions")
+        raise ControlError("set FRAUDSTREAM_ADMIN_TOKEN: publishing and rollback are authenticated admin actions",
+                           ADMIN_TOKEN_MISSING)
     return token
 
 
@@ -52,19 +54,25 @@ async def activate(settings: Settings, kind: Kind, version: str, author: str, no
 
 
 async def read_state(settings: Settings) -> tuple[list[ControlRecord], dict[str, ControlRecord]]:
-    """All verified artifacts (oldest first) and the current pointers, read to the end of the topic."""
-    state = await _read(settings, _token(settings))
+    """All artifacts (oldest first) and the current pointers, read to the end of the topic. With the admin
+    token set, only records whose signature verifies count; reading needs no token, and without one the
+    records are taken as they stand (for diff, list and history; nothing read this way is applied)."""
+    token = settings.admin_token.get_secret_value() if settings.admin_token else None
+    state = await _read(settings, token or None)
     return sorted(state.artifacts.values(), key=lambda r: r.published_at_ms), dict(state.pointers)
 
 
-async def _read(settings: Settings, token: str) -> ControlState:
+async def _read(settings: Settings, token: str | None) -> ControlState:
     """Fold the whole topic as a worker does (refused records are skipped, as workers skip them)."""
+    state = ControlState(token)
+    topic = settings.topic("fraudstream-control")
+    if await topic_partitions(settings.bootstrap_servers, topic) is None:
+        return state  # nothing was ever published (the topic is created with the pipeline's topics)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
                                 enable_auto_commit=False, auto_offset_reset="earliest")
     await consumer.start()
-    state = ControlState(token)
     try:
-        partition = TopicPartition(settings.topic("fraudstream-control"), 0)
+        partition = TopicPartition(topic, 0)
         consumer.assign([partition])
         await consumer.seek_to_beginning(partition)
         end = (await consumer.end_offsets([partition]))[partition]

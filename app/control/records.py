@@ -44,12 +44,17 @@ class Refusal(StrEnum):
     STALE = "control_stale"
 
 
+ADMIN_TOKEN_MISSING = "admin_token_missing"  # noqa: S105 - an error code, not a secret
+
+
 class ControlError(AppError):
     """A control record is malformed, unsigned or forged; the message says which."""
 
-    def __init__(self, message: str, code: Refusal = Refusal.MALFORMED) -> None:
+    code = Refusal.MALFORMED.value
+
+    def __init__(self, message: str, code: str = Refusal.MALFORMED) -> None:
         super().__init__(message)
-        self.code = code
+        self.code = str(code)
 
 
 class ControlRecord(BaseModel):
@@ -83,16 +88,21 @@ def _payload(record: ControlRecord) -> bytes:
 
 def sign(record: ControlRecord, token: str) -> ControlRecord:
     if not token:
-        raise ControlError("FRAUDSTREAM_ADMIN_TOKEN is empty: admin actions need the shared admin token")
+        raise ControlError("FRAUDSTREAM_ADMIN_TOKEN is empty: admin actions need the shared admin token",
+                           ADMIN_TOKEN_MISSING)
     digest = hmac.new(token.encode(), _payload(record), hashlib.sha256).hexdigest()
     return record.model_copy(update={"signature": digest})
 
 
-def verify(raw: bytes, token: str) -> ControlRecord:
+def verify(raw: bytes, token: str | None) -> ControlRecord:
+    """Parse and check the signature; `token=None` parses only (reading history needs no secret, but a
+    record read that way is never applied: workers always verify)."""
     try:
         record = ControlRecord.model_validate_json(raw)
     except (ValidationError, ValueError) as err:
         raise ControlError(f"malformed control record: {str(err)[:500]}", Refusal.MALFORMED) from err
+    if token is None:
+        return record
     expected = hmac.new(token.encode(), _payload(record), hashlib.sha256).hexdigest()
     if not token or not hmac.compare_digest(expected, record.signature):
         raise ControlError(f"control record {record.kind}:{record.version} has a bad signature; ignored",
@@ -118,7 +128,7 @@ class ControlState:
     read from the control topic can stop a worker or the CLI that reads it.
     """
 
-    token: str
+    token: str | None  # None: read without verifying (history for people, never for workers)
     artifacts: dict[str, ControlRecord] = field(default_factory=dict)
     pointers: dict[str, ControlRecord] = field(default_factory=dict)
 

@@ -34,6 +34,7 @@ class WorkerProcess:
             **os.environ,
             "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
             "FRAUDSTREAM_ENGINE": engine,
+            "FRAUDSTREAM_INSTANCE_ID": name,  # static membership (quix): a restarted worker resumes at once
             "FRAUDSTREAM_TOPIC_PREFIX": prefix,
             "FRAUDSTREAM_APP_ID": f"{prefix}app".lower().replace("_", "-"),
             "FRAUDSTREAM_PARTITIONS": str(partitions),

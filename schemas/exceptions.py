@@ -1,0 +1,15 @@
+"""The one root of fraudstream's errors. It sits in the bottom layer so every package can derive from it.
+
+Each package keeps its own `exceptions.py` with a base class below this root; every class carries a
+stable, snake_case `code` that logs, JSON output and the CLI's one-line errors show.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class FraudstreamError(Exception):
+    """Root of every error fraudstream raises on purpose."""
+
+    code: ClassVar[str] = "fraudstream_error"
