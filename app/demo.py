@@ -13,7 +13,6 @@ import secrets
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import urllib.request
@@ -32,6 +31,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from app import localkafka
+from app.processes import spawn_worker, worker_env
 from app.settings import Settings
 from app.topics import TopicNames, ensure_topics
 from sim.config import SimConfig
@@ -127,15 +127,10 @@ class DemoRun:
     def start_workers(self) -> None:
         for index in range(self.workers):
             port = localkafka.free_port()
-            env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": self.bootstrap, "FRAUDSTREAM_TOPIC_PREFIX": self.prefix,
-                   "FRAUDSTREAM_APP_ID": self.app_id, "FRAUDSTREAM_PARTITIONS": "4",
-                   "FRAUDSTREAM_DATADIR": str(self.workdir / f"worker{index}"),
-                   "FRAUDSTREAM_WEB_PORT": str(port), "FRAUDSTREAM_ADMIN_TOKEN": self.token,
-                   "FRAUDSTREAM_LOG_LEVEL": "warning", "PYTHONUNBUFFERED": "1"}
-            out = (self.workdir / f"worker{index}.log").open("wb")
-            self.procs.append(subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
-                                               stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                               start_new_session=True))
+            env = worker_env(bootstrap=self.bootstrap, prefix=self.prefix, app_id=self.app_id, partitions=4,
+                             datadir=self.workdir / f"worker{index}", web_port=port, admin_token=self.token,
+                             log_level="warning", instance_id=f"demo-worker-{index}")
+            self.procs.append(spawn_worker(env, self.workdir / f"worker{index}.log"))
             self.ports.append(port)
 
     def wait_workers(self, timeout_s: float = 90.0) -> None:

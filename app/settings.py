@@ -24,7 +24,7 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="FRAUDSTREAM_", frozen=True, extra="ignore", populate_by_name=True)
 
     engine: Literal["quix", "faust"] = Field(
-        default="faust", description="stream engine: quix (Quix Streams, confluent-kafka) or faust (faust-streaming)")
+        default="quix", description="stream engine: quix (Quix Streams, confluent-kafka) or faust (faust-streaming)")
     bootstrap_servers: str = Field(
         default="127.0.0.1:9092",
         validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "FRAUDSTREAM_BOOTSTRAP_SERVERS"),

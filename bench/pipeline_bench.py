@@ -7,7 +7,6 @@ produce→decision latency at fixed offered loads, and worker memory / on-disk s
 from __future__ import annotations
 
 import asyncio
-import os
 import shutil
 import subprocess
 import sys
@@ -19,6 +18,7 @@ from typing import Any
 import orjson
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
+from app.processes import spawn_worker, worker_env
 from bench.load import LoadResult, run_load
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -75,13 +75,11 @@ def _du_mb(path: Path) -> float:
 
 def _start_worker(bootstrap: str, prefix: str, datadir: Path, partitions: int, engine: str,
                   name: str = "worker") -> subprocess.Popen[bytes]:
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "FRAUDSTREAM_TOPIC_PREFIX": prefix,
-           "FRAUDSTREAM_APP_ID": f"{prefix}app", "FRAUDSTREAM_PARTITIONS": str(partitions),
-           "FRAUDSTREAM_DATADIR": str(datadir), "FRAUDSTREAM_WEB_ENABLED": "false", "FRAUDSTREAM_ENGINE": engine,
-           "FRAUDSTREAM_LOG_LEVEL": "warning", "FRAUDSTREAM_MAX_AGE_S": "0"}
-    log = (datadir.parent / f"{name}.log").open("wb")
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
-                            stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+    env = worker_env(bootstrap=bootstrap, prefix=prefix, app_id=f"{prefix}app", datadir=datadir,
+                     partitions=partitions, web_enabled="false", engine=engine, log_level="warning", max_age_s=0,
+                     instance_id=name)
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    return spawn_worker(env, datadir.parent / f"{name}.log")
 
 
 def _stop(process: subprocess.Popen[bytes]) -> None:

@@ -6,7 +6,6 @@ import asyncio
 import os
 import signal
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -17,6 +16,7 @@ import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 
 from app import localkafka
+from app.processes import spawn_worker, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "integration-test-token"
@@ -31,29 +31,17 @@ class WorkerProcess:
         self.web_port = localkafka.free_port()
         self.log_path = workdir / f"{name}.log"
         self.env = {
-            **os.environ,
-            "KAFKA_BOOTSTRAP_SERVERS": bootstrap,
-            "FRAUDSTREAM_ENGINE": engine,
-            "FRAUDSTREAM_INSTANCE_ID": name,  # static membership (quix): a restarted worker resumes at once
-            "FRAUDSTREAM_TOPIC_PREFIX": prefix,
-            "FRAUDSTREAM_APP_ID": f"{prefix}app".lower().replace("_", "-"),
-            "FRAUDSTREAM_PARTITIONS": str(partitions),
-            "FRAUDSTREAM_DATADIR": str(workdir / f"{name}-data"),
-            "FRAUDSTREAM_WEB_PORT": str(self.web_port),
-            "FRAUDSTREAM_ADMIN_TOKEN": ADMIN_TOKEN,
-            "FRAUDSTREAM_COMMIT_INTERVAL_S": "0.5",
-            "FRAUDSTREAM_SESSION_TIMEOUT_S": "8",
-            "FRAUDSTREAM_LOG_LEVEL": "info",
-            "PYTHONUNBUFFERED": "1",
+            **worker_env(bootstrap=bootstrap, prefix=prefix, app_id=f"{prefix}app".lower().replace("_", "-"),
+                         datadir=workdir / f"{name}-data", partitions=partitions, engine=engine,
+                         instance_id=name,  # static membership (quix): a restarted worker resumes at once
+                         web_port=self.web_port, admin_token=ADMIN_TOKEN, commit_interval_s=0.5,
+                         session_timeout_s=8, log_level="info"),
             **(extra_env or {}),
         }
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> WorkerProcess:
-        log = self.log_path.open("ab")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=self.env, stdout=log,
-            stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.proc = spawn_worker(self.env, self.log_path)
         return self
 
     def wait_healthy(self, timeout_s: float = 60.0) -> None:
