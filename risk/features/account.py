@@ -12,6 +12,7 @@ from risk.features.common import (
     StageConfig,
     State,
     distinct_count,
+    distinct_counts,
     haversine_km,
     minutes_between,
     touch,
@@ -63,10 +64,10 @@ class AccountStage:
         out["account.amount_ratio_mean_30d"] = amount / mean if mean else None
         out["account.small_tx_count_1h"] = window(state["s"], "1h", t).count + (amount <= SMALL_AMOUNT_CNY)
         day, week, month_ms = WINDOWS_MS["24h"], WINDOWS_MS["7d"], WINDOWS_MS["30d"]
-        out["account.distinct_devices_24h"] = distinct_count(state["dev"], facts.device_id, t, day)
-        out["account.distinct_devices_30d"] = distinct_count(state["dev"], facts.device_id, t, month_ms)
-        out["account.distinct_payees_24h"] = distinct_count(state["pay"], facts.counterparty_id, t, day)
-        out["account.distinct_payees_7d"] = distinct_count(state["pay"], facts.counterparty_id, t, week)
+        out["account.distinct_devices_24h"], out["account.distinct_devices_30d"] = distinct_counts(
+            state["dev"], facts.device_id, t, (day, month_ms))
+        out["account.distinct_payees_24h"], out["account.distinct_payees_7d"] = distinct_counts(
+            state["pay"], facts.counterparty_id, t, (day, week))
         out["account.distinct_cells_24h"] = distinct_count(state["cell"], facts.cell, t, day)
         out["account.is_new_device"] = facts.device_id is not None and facts.device_id not in state["dev"]
         out["account.is_new_payee"] = facts.counterparty_id is not None and facts.counterparty_id not in state["pay"]

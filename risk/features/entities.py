@@ -7,7 +7,7 @@ from operator import attrgetter
 from risk.facts import TxFacts
 from risk.features.buckets import DAY_MS, add, empty_rings, window
 from risk.features.catalog import WINDOWS_MS, absent_values, names_for
-from risk.features.common import FeatureValues, StageConfig, State, distinct_count, touch
+from risk.features.common import FeatureValues, StageConfig, State, distinct_count, distinct_counts, touch
 from risk.features.labels import label_features
 
 HOUR, DAY = WINDOWS_MS["1h"], WINDOWS_MS["24h"]
@@ -47,7 +47,9 @@ class SharedEntityStage(_EntityStage):
 
     def __init__(self, name: str, key: str, users: str) -> None:
         super().__init__(name, key)
-        self._distinct = tuple((f"{name}.distinct_{users}_{w}", WINDOWS_MS[w]) for w in ("1h", "24h", "7d"))
+        widths = ("1h", "24h", "7d")
+        self._distinct_names = tuple(f"{name}.distinct_{users}_{w}" for w in widths)
+        self._distinct_widths = tuple(WINDOWS_MS[w] for w in widths)
 
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t, name = facts.event_time_ms, self.name
@@ -60,8 +62,8 @@ class SharedEntityStage(_EntityStage):
             f"{name}.tx_count_24h": day.count + 1,
             f"{name}.amount_sum_24h": round(day.total + facts.amount, 2),
         }
-        for feature, width in self._distinct:
-            out[feature] = distinct_count(state["acc"], facts.account_id, t, width)
+        counts = distinct_counts(state["acc"], facts.account_id, t, self._distinct_widths)
+        out.update(zip(self._distinct_names, counts, strict=True))
         out.update(label_features(name, state, t))
         return out
 
@@ -84,11 +86,12 @@ class LocationStage(_EntityStage):
 
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t = facts.event_time_ms
+        accounts_1h, accounts_24h = distinct_counts(state["acc"], facts.account_id, t, (HOUR, DAY))
         return {
             "location.cell": facts.cell,
             "location.tx_count_1h": window(state["r"], "1h", t).count + 1,
-            "location.distinct_accounts_1h": distinct_count(state["acc"], facts.account_id, t, HOUR),
-            "location.distinct_accounts_24h": distinct_count(state["acc"], facts.account_id, t, DAY),
+            "location.distinct_accounts_1h": accounts_1h,
+            "location.distinct_accounts_24h": accounts_24h,
             "location.distinct_devices_24h": distinct_count(state["dev"], facts.device_id, t, DAY),
             **label_features("location", state, t),
         }
