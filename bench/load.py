@@ -37,8 +37,10 @@ async def run_load(
     timeout_s: float = 120.0,
 ) -> LoadResult:
     """Send `messages` at `rate`/s (None = as fast as possible); wait for one output per id."""
+    # read_committed: under exactly-once an output counts only once its transaction commits, as for any
+    # downstream consumer (no difference at-least-once)
     consumer = AIOKafkaConsumer(target, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="latest",
-                                enable_auto_commit=False)
+                                enable_auto_commit=False, isolation_level="read_committed")
     await consumer.start()
     await consumer.getmany(timeout_ms=100)  # settle the latest position before sending
     for partition in consumer.assignment():
