@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import heapq
 import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Any
 
 from risk.features.buckets import DAY_MS
@@ -56,11 +58,15 @@ def touch(values: dict[str, int], value: str, time_ms: int, cfg: StageConfig, wa
     if values.get(value, -1) < time_ms:
         values[value] = time_ms
     horizon = watermark_ms - cfg.memory_ms
-    stale = [key for key, seen in values.items() if seen < horizon]
-    for key in stale:
-        del values[key]
-    if len(values) > cfg.distinct_capacity:
-        for key, _ in sorted(values.items(), key=lambda item: item[1])[: len(values) - cfg.distinct_capacity]:
+    # Usually nothing is stale: a C-level min() decides that without a Python-level scan.
+    if min(values.values(), default=horizon) < horizon:
+        for key in [key for key, seen in values.items() if seen < horizon]:
+            del values[key]
+    excess = len(values) - cfg.distinct_capacity
+    if excess > 0:
+        # nsmallest equals sorted(...)[:excess] (stable: ties go in insertion order), without sorting the
+        # whole set each time it grows by one
+        for key, _ in heapq.nsmallest(excess, values.items(), key=itemgetter(1)):
             del values[key]
 
 

@@ -2,7 +2,7 @@
 
 import random
 
-from risk.features.common import distinct_counts
+from risk.features.common import StageConfig, distinct_counts, touch
 
 NOW = 1_767_225_600_000
 
@@ -24,3 +24,28 @@ def test_distinct_counts_match_a_scan_per_window() -> None:
         current = rng.choice([None, "v0", "v3", "new"])
         assert distinct_counts(values, current, NOW, windows) == [
             _reference_count(values, current, NOW, w) for w in windows]
+
+
+def _reference_touch(values: dict[str, int], value: str, time_ms: int, cfg: StageConfig, watermark: int) -> None:
+    if values.get(value, -1) < time_ms:
+        values[value] = time_ms
+    horizon = watermark - cfg.memory_ms
+    for key in [key for key, seen in values.items() if seen < horizon]:
+        del values[key]
+    if len(values) > cfg.distinct_capacity:
+        for key, _ in sorted(values.items(), key=lambda item: item[1])[: len(values) - cfg.distinct_capacity]:
+            del values[key]
+
+
+def test_touch_keeps_what_the_sort_based_definition_keeps_in_the_same_order() -> None:
+    rng = random.Random(11)
+    for capacity in (1, 3, 8):
+        cfg = StageConfig(distinct_capacity=capacity, memory_ms=10)
+        for _ in range(300):
+            start = {f"v{i}": rng.randint(0, 20) for i in range(rng.randint(0, 2 * capacity + 2))}
+            fast, slow = dict(start), dict(start)
+            for _ in range(5):
+                value, at, watermark = f"v{rng.randint(0, 12)}", rng.randint(0, 25), rng.randint(0, 30)
+                touch(fast, value, at, cfg, watermark)
+                _reference_touch(slow, value, at, cfg, watermark)
+                assert list(fast.items()) == list(slow.items())
