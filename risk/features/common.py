@@ -71,10 +71,14 @@ def touch(values: dict[str, int], value: str, time_ms: int, cfg: StageConfig, wa
 
 
 def find_seen(state: State, transaction_id: str) -> list[Any] | None:
-    for entry in state.get("seen", ()):
-        if entry[0] == transaction_id:
-            return entry
-    return None
+    """The first remembered entry for this transaction id, if any."""
+    seen = state.get("seen", ())
+    # Nearly every event is new and misses all `dedupe_capacity` entries: compare the ids in C (map +
+    # list.index) rather than in a Python loop.
+    try:
+        return seen[list(map(itemgetter(0), seen)).index(transaction_id)]
+    except ValueError:
+        return None
 
 
 def remember(state: State, transaction_id: str, tag: str, values: list[Any], elapsed_ms: float,
