@@ -210,7 +210,11 @@ def _call(node: n.Call, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
     impl = fn.bind([a.type for a in node.args], consts, lists)  # type: ignore[misc]
     args = tuple(compile_scalar(a, lists) for a in node.args)
     one = impl.scalar
+    # one and two arguments (in_list, coalesce, min/max pairs) are unrolled: no generator per call
     if len(args) == 1:
         (a0,) = args
         return lambda env: one(a0(env))
+    if len(args) == 2:
+        a0, a1 = args
+        return lambda env: one(a0(env), a1(env))
     return lambda env: one(*(a(env) for a in args))
