@@ -54,6 +54,10 @@ class Settings(BaseSettings):
         default=14 * 24, ge=1,
         description="retention of the input topics the worker creates (transactions, account events, labels): "
                     "how long an outage may last before undecided input ages out")
+    control_max_record_bytes: int = Field(
+        default=16 * 1024 * 1024, ge=64 * 1024, le=256 * 1024 * 1024,
+        description="largest control record (a ruleset with its lists inlined, a model); records travel gzip-"
+                    "compressed, larger ones are refused at once by the CLI and by workers")
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")

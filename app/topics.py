@@ -24,6 +24,7 @@ async def ensure_topics(settings: Settings) -> list[str]:
     internal = [name for name in names.partitioned() if name not in names.inputs()]
     created += await kafka_io.ensure_topics(settings.bootstrap_servers, internal, settings.partitions,
                                            settings.replication_factor, configs={})
+    control = {"cleanup.policy": "compact", "max.message.bytes": str(settings.control_max_record_bytes)}
     created += await kafka_io.ensure_topics(settings.bootstrap_servers, [names.control], 1,
-                                            settings.replication_factor, configs={"cleanup.policy": "compact"})
+                                            settings.replication_factor, configs=control)
     return created

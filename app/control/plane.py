@@ -51,7 +51,7 @@ class ControlPlane:
     def __init__(self, settings: Settings, holder: StrategyHolder, counts: Counter[str] | None = None) -> None:
         self._settings, self._holder = settings, holder
         token = settings.admin_token.get_secret_value() if settings.admin_token else ""
-        self._state = ControlState(token)
+        self._state = ControlState(token, settings.control_max_record_bytes)
         self.counts: Counter[str] = counts if counts is not None else Counter()
         self.refused: list[RefusedRecord] = []  # waiting to be dead-lettered
         self.last_error: str | None = None
@@ -77,7 +77,8 @@ class ControlPlane:
 
     async def _follow(self) -> None:
         consumer = AIOKafkaConsumer(bootstrap_servers=self._settings.bootstrap_servers, group_id=None,
-                                    enable_auto_commit=False, auto_offset_reset="earliest")
+                                    enable_auto_commit=False, auto_offset_reset="earliest",
+                                    max_partition_fetch_bytes=self._settings.control_max_record_bytes + 65536)
         producer = AIOKafkaProducer(bootstrap_servers=self._settings.bootstrap_servers, acks="all")
         await consumer.start()
         await producer.start()
@@ -85,13 +86,15 @@ class ControlPlane:
             partition = TopicPartition(self.topic, 0)
             consumer.assign([partition])
             await consumer.seek_to_beginning(partition)
-            self._state = ControlState(self._state.token)  # re-read from the start: rebuild, never double-apply
+            # re-read from the start: rebuild, never double-apply
+            self._state = ControlState(self._state.token, self._settings.control_max_record_bytes)
             while True:
                 batch = await consumer.getmany(timeout_ms=500)
                 messages = [ControlMessage(r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
                             for records in batch.values() for r in records]
                 if messages and self.ingest(messages):
-                    self.apply()
+                    # compiling a large ruleset takes a while: off the event loop, so decisions go on (Faust)
+                    await asyncio.to_thread(self.apply)
                 await self._dead_letter(producer)
         finally:
             await consumer.stop()

@@ -6,7 +6,7 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from app.control.records import ADMIN_TOKEN_MISSING, ControlError, ControlRecord, ControlState, Kind, sign
+from app.control.records import ADMIN_TOKEN_MISSING, ControlError, ControlRecord, ControlState, Kind, Refusal, sign
 from app.kafka_io import topic_partitions
 from app.settings import Settings
 
@@ -20,12 +20,18 @@ def _token(settings: Settings) -> str:
 
 
 async def _send(settings: Settings, records: list[tuple[str, ControlRecord]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", enable_idempotence=True)
+    """gzip: a bank's ruleset with lists of 100k+ items is megabytes of YAML but compresses about tenfold."""
+    values = [(key, record.model_dump_json().encode()) for key, record in records]
+    for key, value in values:
+        if len(value) > settings.control_max_record_bytes:
+            raise ControlError(f"{key} is {len(value):,} bytes, over FRAUDSTREAM_CONTROL_MAX_RECORD_BYTES "
+                               f"({settings.control_max_record_bytes:,}); nothing was published", Refusal.OVERSIZE)
+    producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", enable_idempotence=True,
+                                compression_type="gzip", max_request_size=settings.control_max_record_bytes + 65536)
     await producer.start()
     try:
-        for key, record in records:
-            await producer.send_and_wait(settings.topic("fraudstream-control"), key=key.encode(),
-                                         value=record.model_dump_json().encode())
+        for key, value in values:
+            await producer.send_and_wait(settings.topic("fraudstream-control"), key=key.encode(), value=value)
     finally:
         await producer.stop()
 
@@ -64,12 +70,13 @@ async def read_state(settings: Settings) -> tuple[list[ControlRecord], dict[str,
 
 async def _read(settings: Settings, token: str | None) -> ControlState:
     """Fold the whole topic as a worker does (refused records are skipped, as workers skip them)."""
-    state = ControlState(token)
+    state = ControlState(token, settings.control_max_record_bytes)
     topic = settings.topic("fraudstream-control")
     if await topic_partitions(settings.bootstrap_servers, topic) is None:
         return state  # nothing was ever published (the topic is created with the pipeline's topics)
     consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest")
+                                enable_auto_commit=False, auto_offset_reset="earliest",
+                                max_partition_fetch_bytes=settings.control_max_record_bytes + 65536)
     await consumer.start()
     try:
         partition = TopicPartition(topic, 0)

@@ -42,6 +42,7 @@ class Refusal(StrEnum):
     BAD_SIGNATURE = "control_bad_signature"
     KEY_MISMATCH = "control_key_mismatch"
     STALE = "control_stale"
+    OVERSIZE = "control_oversize"
 
 
 ADMIN_TOKEN_MISSING = "admin_token_missing"  # noqa: S105 - an error code, not a secret
@@ -129,6 +130,7 @@ class ControlState:
     """
 
     token: str | None  # None: read without verifying (history for people, never for workers)
+    max_record_bytes: int = 16 * 1024 * 1024
     artifacts: dict[str, ControlRecord] = field(default_factory=dict)
     pointers: dict[str, ControlRecord] = field(default_factory=dict)
 
@@ -145,6 +147,9 @@ class ControlState:
     def _fold(self, key: bytes | None, value: bytes | None) -> bool:
         if value is None:
             return False  # a tombstone: compaction clean-up, nothing to honour
+        if len(value) > self.max_record_bytes:
+            raise ControlError(f"control record of {len(value):,} bytes is over the limit of "
+                               f"{self.max_record_bytes:,} (FRAUDSTREAM_CONTROL_MAX_RECORD_BYTES)", Refusal.OVERSIZE)
         try:
             text_key = (key or b"").decode("utf-8")
         except UnicodeDecodeError as err:

@@ -167,3 +167,14 @@ def test_fuzzed_keys_values_and_headers_never_raise_and_never_change_the_strateg
         control.apply()
     assert holder.versions_dict()["ruleset"] == active["ruleset"]
     assert sum(n for name, n in control.counts.items() if name.startswith("control.refused.")) > 1000
+
+
+def test_a_record_over_the_size_limit_is_refused_with_its_code(starter):
+    holder = StrategyHolder.from_files(Settings())
+    control = ControlPlane(Settings(admin_token=TOKEN, control_max_record_bytes=64 * 1024), holder)
+    before = holder.versions_dict()
+    big = starter + "\n# " + "x" * 100_000  # still a valid ruleset, but over the limit
+    assert not control.ingest(records("ruleset", "big", big)[:1])
+    assert control.counts["control.refused.control_oversize"] == 1
+    control.apply()
+    assert holder.versions_dict() == before
