@@ -97,6 +97,14 @@ def _original(env: envelope.Envelope) -> Source | None:
     return Source(topic, int(partition), int(offset), carried[0], carried[1])
 
 
+def _scoring_failed(facts: TxFacts, error: Exception) -> Rejection:
+    """The dead letter of a transaction that could not be scored keeps the cause's own code (e.g. a rule's
+    RULE_RUNTIME or FEATURE_TYPE, a model's), so the row can be triaged without the worker log."""
+    code = str(getattr(error, "code", type(error).__name__))
+    return Rejection("scoring_failed", f"transaction {facts.transaction_id} could not be scored: [{code}] "
+                                       f"{str(error)[:500]}", [], [{"code": code, "message": str(error)[:500]}])
+
+
 def _stage_key(stage: EntityStage, facts: TxFacts) -> bytes:
     entity = stage.key(facts)
     return (entity if entity is not None else f"{NO_ENTITY}{facts.transaction_id}").encode()
@@ -258,7 +266,7 @@ class ScoreHandler:
         started = time.perf_counter()
         try:
             rows = [env["f"] for env in envs]
-            assessments: list[Assessment | None] = (
+            assessments: list[Assessment | Exception] = (
                 list(strategy.assess_batch(rows, facts)) if len(envs) > 1 else [strategy.assess(rows[0], facts[0])])
         except Exception as ex:  # isolate the row that breaks; never lose the batch
             log.exception("score.batch_failed", rows=len(envs), error=repr(ex))
@@ -267,19 +275,18 @@ class ScoreHandler:
         self._counters.add("score.batches")
         self._counters.add("score.rows", len(envs))
         for source, env, fact, assessment in zip(sources, envs, facts, assessments, strict=True):
-            if assessment is None:
-                self._dead.send(source, Rejection("scoring_failed", f"transaction {fact.transaction_id} "
-                                                        "could not be scored; see the worker log", []))
+            if isinstance(assessment, Exception):
+                self._dead.send(source, _scoring_failed(fact, assessment))
                 continue
             env["t"]["decide"] = share_ms
             self._emit(fact, env, assessment, strategy, responses)
 
-    def _assess_one(self, strategy: Strategy, env: envelope.Envelope, facts: TxFacts) -> Assessment | None:
+    def _assess_one(self, strategy: Strategy, env: envelope.Envelope, facts: TxFacts) -> Assessment | Exception:
         try:
             return strategy.assess(env["f"], facts)
         except Exception as ex:
             log.exception("score.row_failed", transaction_id=facts.transaction_id, error=repr(ex))
-            return None
+            return ex
 
     def _emit(self, facts: TxFacts, env: envelope.Envelope, assessment: Assessment, strategy: Strategy,
               responses: ResponsePlan) -> None:

@@ -10,6 +10,7 @@ import pytest
 from agents.local import LocalPipeline
 from app.control.holder import StrategyHolder
 from app.settings import Settings
+from risk.rules.exceptions import FeatureTypeError
 from schemas import Alert, BlockCommand, DeadLetter, Decision
 
 BASE = 1_764_000_000_000
@@ -129,7 +130,7 @@ class _BreaksOnT2:
 
     def assess(self, features, facts):
         if facts.transaction_id == "t2":
-            raise RuntimeError("row cannot be scored")
+            raise FeatureTypeError("feature tx.amount is text, expected a number")
         return self._real.assess(features, facts)
 
 
@@ -139,4 +140,7 @@ def test_a_transaction_that_cannot_be_scored_is_dead_lettered_and_the_rest_are_d
     out = pipeline.run([("transactions", b"acc1", orjson.dumps(tx(n))) for n in (1, 2, 3)])
     assert [d["transaction_id"] for d in out.decisions] == ["t1", "t3"]
     assert [d["error"]["code"] for d in out.dead_letters] == ["scoring_failed"]
+    assert out.dead_letters[0]["errors"] == [{"code": "FEATURE_TYPE",
+                                              "message": "feature tx.amount is text, expected a number"}]
+    assert "[FEATURE_TYPE]" in out.dead_letters[0]["error"]["message"]
     assert pipeline.counters.counts["score.rows"] == 3
