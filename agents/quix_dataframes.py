@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import structlog
 from quixstreams import Application, message_context
 from quixstreams.dataframe import StreamingDataFrame
 
@@ -24,8 +23,6 @@ from agents.handlers import Counters, Source, StrategySource
 from agents.pipeline import PipelineConfig, Stage, build_stages
 from agents.topology import ENTITY_CHAIN
 from tables.quix_state import QuixStateTable
-
-log = structlog.get_logger(__name__)
 
 
 class QuixEmitter:

@@ -13,7 +13,6 @@ in memory), without `timings_ms`: wall-clock measurements would make the file di
 
 from __future__ import annotations
 
-import asyncio
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
@@ -120,7 +119,7 @@ def _clean(decision: dict[str, Any]) -> dict[str, Any]:
     return {k: v for k, v in decision.items() if k not in _DROPPED_FIELDS}
 
 
-async def _record(config: SimConfig, sources: StrategySources, paths: HistoryPaths) -> HistoryMeta:
+def _record(config: SimConfig, sources: StrategySources, paths: HistoryPaths) -> HistoryMeta:
     holder = StrategyHolder(sources)
     pipeline = LocalPipeline(holder.current)
     counts = {"transaction": 0, "label": 0, "fraud": 0, "decisions": 0, "dead": 0}
@@ -159,7 +158,7 @@ def record_history(config: SimConfig, out: Path, *, sources: StrategySources | N
     """
     out.mkdir(parents=True, exist_ok=True)
     paths = HistoryPaths(out)
-    meta = asyncio.run(_record(config, sources or shipped_sources(), paths))
+    meta = _record(config, sources or shipped_sources(), paths)
     if meta.decisions != meta.transactions:
         msg = (f"{meta.transactions} transactions but {meta.decisions} decisions "
                f"({meta.dead_letters} dead letters): the history would be incomplete")

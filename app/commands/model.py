@@ -18,17 +18,10 @@ from rich.console import Console
 from rich.table import Table
 
 from app.commands.options import Bootstrap, Prefix, settings_from
-from app.control.plane import NO_MODEL
+from app.control.model_deploy import DeployRole, active_version, checked_artifact, previous_version, published_models
 from app.control.publish import activate, publish, read_state
 from app.settings import Settings
-from modelplatform.deploy import (
-    DeployRole,
-    active_version,
-    checked_artifact,
-    control_version,
-    previous_version,
-    published_models,
-)
+from modelplatform.deploy import NO_MODEL, control_version
 from modelplatform.exceptions import RegistryError
 
 cli = typer.Typer(help="Train, deploy and compare fraud models (champion/challenger).", no_args_is_help=True)

@@ -21,12 +21,12 @@ from agents.dead_letter import dead_letter_bytes
 from app.control.holder import StrategyHolder
 from app.control.records import ControlError, ControlState
 from app.settings import Settings
+from modelplatform.deploy import NO_MODEL
 
 log = structlog.get_logger(__name__)
 
 _SOURCE_FIELD = {"ruleset": "ruleset", "policy": "policy", "responses": "responses",
                  "model-champion": "champion", "model-challenger": "challenger"}
-NO_MODEL = "none"  # pointer version that removes a model
 _RETRY_S = 2.0
 
 
