@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.first_decision import FirstDecisionConfig
 from agents.handlers import Limits
 from agents.pipeline import PipelineConfig
 from agents.topology import TopicNames
@@ -66,6 +67,10 @@ class Settings(BaseSettings):
                                  description="tx ids remembered per entity: repeats among them are never recounted")
     replay_capacity: int = Field(default=32, ge=1, le=4096,
                                  description="of those, how many re-emit the features they were first decided on")
+    first_decision_horizon_minutes: int = Field(
+        default=60, ge=1, le=7 * 24 * 60,
+        description="the score stage answers a redelivered transaction with its first decision for this long "
+                    "(event time, per account): longer than a redo after a crash or partition move takes")
     crash_only_stop: bool = Field(default=True, description="SIGTERM ends the worker like a crash (no final commit)")
     instance_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9._-]{1,128}$",
@@ -76,12 +81,10 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
     score_stage: Literal["batched", "inline"] = Field(
-        default="batched", description="batched: a separate stateless stage scores batches (vectorised); "
-                                       "inline: the counterparty stage scores one event at a time (one hop less)")
-    score_batch_max: int = Field(default=256, ge=1, le=10_000,
-                                 description="transactions the score stage rules and models take in one batch")
-    score_batch_within_ms: int = Field(default=1, ge=1, le=1000,
-                                       description="longest the score stage waits to fill a batch")
+        default="batched", description="batched: a separate score stage keyed by account, with each transaction's "
+                                       "first decision (offline runs give it vectorised batches); "
+                                       "inline: the counterparty stage scores one event at a time "
+                                       "(one hop less, no first-decision record)")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000, description="producer batching delay")
     producer_buffer_messages: int = Field(default=20_000, ge=100, description="pending sends before backpressure")
     commit_interval_s: float = Field(default=1.0, gt=0, description="offset commit interval")
@@ -97,12 +100,12 @@ class Settings(BaseSettings):
     def limits(self) -> Limits:
         return Limits(max_bytes=self.max_message_bytes,
                       bounds=TimeBounds(self.max_future_s * 1000, self.max_age_s * 1000),
-                      utc_offset_minutes=self.utc_offset_minutes, stage=self.stage_config())
+                      utc_offset_minutes=self.utc_offset_minutes, stage=self.stage_config(),
+                      first_decision=FirstDecisionConfig(horizon_ms=self.first_decision_horizon_minutes * 60_000))
 
     def pipeline_config(self) -> PipelineConfig:
         return PipelineConfig(names=self.topic_names(), limits=self.limits(), score_layout=self.score_stage,
-                              partitions=self.partitions, score_batch_max=self.score_batch_max,
-                              score_batch_within_ms=self.score_batch_within_ms)
+                              partitions=self.partitions)
 
     def store_sizing(self) -> StoreSizing:
         return StoreSizing(rocksdb=self.store.startswith("rocksdb"), cache_mb=self.state_cache_mb,
