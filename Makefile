@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install kafka-jars kafka-up kafka-down test test-unit test-integration demo bench lint schemas clean
+.PHONY: install kafka-jars kafka-up kafka-down test test-unit test-integration demo bench chaos lint schemas clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,9 @@ demo: kafka-jars             ## local broker + workers + simulated traffic, live
 
 bench: kafka-jars            ## benchmarks, reported as ratios to baselines measured in the same run
 	$(BIN)/python -m bench $(BENCH_ARGS)
+
+chaos: kafka-jars            ## reliability probes on loopback (bad input, kill -9, outage, control attacks): a table per engine
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
