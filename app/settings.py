@@ -87,6 +87,10 @@ class Settings(BaseSettings):
                                        "(one hop less, no first-decision record)")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000, description="producer batching delay")
     producer_buffer_messages: int = Field(default=20_000, ge=100, description="pending sends before backpressure")
+    fetch_max_wait_ms: int = Field(
+        default=20, ge=1, le=500,
+        description="quix: longest the broker holds an empty fetch (librdkafka's 500 ms default queued every "
+                    "other request behind it: restarts took seconds per partition); Faust's transport uses 20")
     commit_interval_s: float = Field(default=1.0, gt=0, description="offset commit interval")
     state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
     state_write_buffer_mb: int = Field(default=8, ge=1, description="RocksDB memtable size per table partition")
