@@ -1,0 +1,36 @@
+"""Optional dependencies: imported where used, and named with the extra that brings them when missing.
+
+The worker's image installs the runtime core only; charts (matplotlib) and Parquet (pyarrow) come with
+`pip install 'fraudstream[tools]'` (`make install` has them). This sits in the bottom layer so every
+package can import its optional modules the same way.
+"""
+
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+
+from schemas.exceptions import FraudstreamError
+
+EXTRA_OF = {"matplotlib": "tools", "pyarrow": "tools"}
+
+
+class ExtraMissingError(FraudstreamError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+    code = "extra_missing"
+
+
+def import_extra(module: str, purpose: str) -> ModuleType:
+    """`module` imported, or an `ExtraMissingError` saying which extra to install for `purpose`.
+
+    >>> import_extra("json", "a doctest").__name__
+    'json'
+    """
+    try:
+        return importlib.import_module(module)
+    except ImportError as err:
+        top = module.split(".")[0]
+        extra = EXTRA_OF.get(top, "tools")
+        raise ExtraMissingError(
+            f"{purpose} needs {top}, which is not installed: pip install 'fraudstream[{extra}]'") from err
