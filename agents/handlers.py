@@ -31,6 +31,7 @@ from risk.features.transaction import tx_features
 from risk.responses import ResponsePlan
 from risk.validation import Accepted, Rejection, TimeBounds, validate
 from schemas import AccountEvent, Label, Transaction
+from schemas.times import to_ms
 from tables.codec import StateStore
 
 log = structlog.get_logger(__name__)
@@ -139,7 +140,7 @@ class AccountHandler:
             return
         event = result.message
         geo = event.geo
-        facts = AccountEventFacts(event.event_id, int(event.event_time.timestamp() * 1000), event.account_id,
+        facts = AccountEventFacts(event.event_id, to_ms(event.event_time), event.account_id,
                                   event.kind.value, geo.lat if geo else None, geo.lon if geo else None)
         if source.key != event.account_id.encode():
             self._emitter.send(self._topics.rekey, event.account_id.encode(),
@@ -342,7 +343,7 @@ class LabelRouter:
             return
         label: Label = result.message if isinstance(result, Accepted) else None  # type: ignore[assignment]
         body = envelope.label_envelope(label.transaction_id, label.is_fraud,
-                                       int(label.confirmed_at.timestamp() * 1000))
+                                       to_ms(label.confirmed_at))
         routes = ((self._topics.device_stage, label.device_id), (self._topics.location_stage, label_cell(label)),
                   (self._topics.counterparty_stage, label.counterparty_id))
         for topic, entity in routes:

@@ -26,3 +26,22 @@ class ReplayError(AppError):
     """A replay cannot run with the options given."""
 
     code = "replay_invalid"
+
+
+class SettingsError(AppError):
+    """An environment variable or option holds a value the settings refuse; the message names the variable."""
+
+    code = "settings_invalid"
+
+
+class LocalKafkaError(AppError):
+    """The local broker could not be provisioned or started; the message says what to do."""
+
+    code = "local_kafka_failed"
+
+
+class DemoError(AppError):
+    """The demo's workers did not start or did not become healthy; the message names the log folder."""
+
+    code = "demo_failed"
+

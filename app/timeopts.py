@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from app.exceptions import AppError
-from sim.clock import CHINA_TZ, to_ms
+from schemas.times import to_ms
+from sim.clock import CHINA_TZ
 
 
 def parse_time_ms(text: str | None) -> int | None:

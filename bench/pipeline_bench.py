@@ -20,6 +20,7 @@ from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from app.processes import spawn_worker, worker_env
 from bench.load import LoadResult, run_load
+from schemas.times import iso_utc
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +31,7 @@ def transactions(count: int, accounts: int, start: int, base_ms: int) -> list[tu
         account = f"acc{i % accounts:07d}"
         tx_id = f"b{i:09d}"
         doc = {
-            "transaction_id": tx_id, "event_time": _iso(base_ms + i % 4_000_000 * 20), "account_id": account,
+            "transaction_id": tx_id, "event_time": iso_utc(base_ms + i % 4_000_000 * 20), "account_id": account,
             "customer_id": f"c{i % accounts:07d}",
             "branch": {"province": "44", "city": f"44{i % 6:02d}", "county": f"44{i % 6:02d}{i % 5:02d}"},
             "channel": ("mobile", "online", "quickpay", "pos")[i % 4], "tx_type": "transfer",
@@ -41,12 +42,6 @@ def transactions(count: int, accounts: int, start: int, base_ms: int) -> list[tu
         }
         out.append((tx_id, account.encode(), orjson.dumps(doc)))
     return out
-
-
-def _iso(ms: int) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 def _tx_id(value: bytes) -> str:

@@ -14,6 +14,8 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from schemas.times import to_ms
+
 M = TypeVar("M", bound=BaseModel)
 
 _PYDANTIC_CODES = {
@@ -94,7 +96,7 @@ def validate(
                          [e["field"] for e in errors], errors)
     if bounds is not None:
         moment: datetime = getattr(message, time_field)
-        time_ms = int(moment.timestamp() * 1000)
+        time_ms = to_ms(moment)
         if bounds.max_future_ms and time_ms > now_ms + bounds.max_future_ms:
             return Rejection("event_time_out_of_range",
                              f"{time_field} {moment.isoformat()} is more than {bounds.max_future_ms // 1000}s "
