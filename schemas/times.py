@@ -1,8 +1,8 @@
 """Epoch milliseconds <-> ISO 8601: the one place the pipeline converts between them.
 
-Time is integer ms inside the code and ISO 8601 with an offset in messages. The conversions are exact
-integer arithmetic on `timedelta`: `int(dt.timestamp() * 1000)` goes through a float and can land one
-millisecond low (`.123` becomes `122.99999`).
+Time is integer ms inside the code and ISO 8601 with an offset in messages. The conversions are integer
+arithmetic on `timedelta` (no float in between), so they are exact for any date and round sub-millisecond
+parts the same way everywhere: towards the past.
 
 >>> to_ms(parse_iso("2025-01-01T08:00:00.123+08:00"))
 1735689600123
