@@ -37,12 +37,16 @@ kafka-up: kafka-jars         ## start a local broker named "dev" and print its b
 kafka-down: install
 	$(BIN)/python -m app.localkafka down --name dev
 
-test: test-unit test-integration  ## unit tests (no broker, no jars), then integration tests (their own broker)
+test:                        ## unit tests (no broker, no jars), then integration tests (their own broker)
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-integration
 
 test-unit: install           ## pure code, docstring examples and the model quality bar: no broker, no Kafka jars
+	@echo "==================== gate: unit tests (no broker, no Kafka jars) ===================="
 	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
 
 test-integration: kafka-jars ## a real broker per session, every worker test on both engines
+	@echo "==================== gate: integration tests (a real Kafka broker) ===================="
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
 demo: kafka-jars             ## local broker + workers + simulated traffic, live dashboard, summary
@@ -51,7 +55,8 @@ demo: kafka-jars             ## local broker + workers + simulated traffic, live
 bench: kafka-jars            ## benchmarks, reported as ratios to baselines measured in the same run
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint: install
+lint: install                ## ruff (and the type checker, when one is added here)
+	@echo "==================== gate: lint ===================="
 	$(BIN)/ruff check .
 
 schemas: install             ## re-export the JSON Schemas after changing a model in schemas/

@@ -30,7 +30,7 @@ from risk.features.stage import EntityStage, Status, run_stage
 from risk.features.transaction import tx_features
 from risk.responses import ResponsePlan
 from risk.validation import Accepted, Rejection, TimeBounds, validate
-from schemas import AccountEvent, Label, Transaction
+from schemas import AccountEvent, DeadLetterCode, Label, Transaction
 from schemas.times import to_ms
 from tables.codec import StateStore
 
@@ -101,9 +101,10 @@ def _original(env: envelope.Envelope) -> Source | None:
 def _scoring_failed(facts: TxFacts, error: Exception) -> Rejection:
     """The dead letter of a transaction that could not be scored keeps the cause's own code (e.g. a rule's
     RULE_RUNTIME or FEATURE_TYPE, a model's), so the row can be triaged without the worker log."""
-    code = str(getattr(error, "code", type(error).__name__))
-    return Rejection("scoring_failed", f"transaction {facts.transaction_id} could not be scored: [{code}] "
-                                       f"{str(error)[:500]}", [], [{"code": code, "message": str(error)[:500]}])
+    code, message = str(getattr(error, "code", type(error).__name__)), str(error)[:500]
+    return Rejection(DeadLetterCode.SCORING_FAILED,
+                     f"transaction {facts.transaction_id} could not be scored: [{code}] {message}", [],
+                     [{"code": code, "message": message}])
 
 
 def _stage_key(stage: EntityStage, facts: TxFacts) -> bytes:
@@ -179,7 +180,7 @@ class AccountHandler:
             self._counters.add("transactions.duplicate")
             if original is not None:
                 self._dead.send(original, Rejection(
-                    "duplicate_transaction_id",
+                    DeadLetterCode.DUPLICATE_TRANSACTION_ID,
                     f"transaction {facts.transaction_id} was already decided; this copy is not counted",
                     ["transaction_id"]))
             return

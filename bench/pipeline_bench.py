@@ -19,6 +19,7 @@ import orjson
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from app.processes import spawn_worker, worker_env
+from bench.exceptions import BenchError
 from bench.load import LoadResult, run_load
 from schemas.times import iso_utc
 
@@ -132,7 +133,7 @@ async def measure(bootstrap: str, *, engine: str, saturation_n: int, loads: tupl
         warm = await run_load(bootstrap, source, decisions, transactions(2000, accounts, 0, base_ms), _tx_id, None,
                               timeout_s=180)
         if warm.received < warm.sent:
-            raise RuntimeError(f"worker did not decide the warm-up ({warm.received}/{warm.sent}); see {workdir}")
+            raise BenchError(f"worker did not decide the warm-up ({warm.received}/{warm.sent}); see {workdir}")
         await asyncio.sleep(2)
         rss_warm, disk_warm = _rss_mb(worker.pid), _du_mb(datadir)
         sat = await run_load(bootstrap, source, decisions, transactions(saturation_n, accounts, 20_000_000, base_ms),

@@ -10,15 +10,9 @@ from __future__ import annotations
 import importlib
 from types import ModuleType
 
-from schemas.exceptions import FraudstreamError
+from schemas.exceptions import ExtraMissingError
 
 EXTRA_OF = {"matplotlib": "tools", "pyarrow": "tools"}
-
-
-class ExtraMissingError(FraudstreamError):
-    """An optional dependency is not installed; the message names the extra that brings it."""
-
-    code = "extra_missing"
 
 
 def import_extra(module: str, purpose: str) -> ModuleType:

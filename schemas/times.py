@@ -14,16 +14,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from schemas.exceptions import FraudstreamError
+from schemas.exceptions import TimeFormatError
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MS = timedelta(milliseconds=1)
-
-
-class TimeFormatError(FraudstreamError, ValueError):
-    """A timestamp without a time zone, or text that is not ISO 8601."""
-
-    code = "time_invalid"
 
 
 def to_ms(moment: datetime) -> int:

@@ -106,9 +106,13 @@ def record_traffic(topic_kind: str, count: int) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration/ is in the broker tier; nothing else may ask for a broker, so the
+    unit tier (`make test-unit`) runs without one and without the Kafka jars."""
     for item in items:
         if "tests/integration/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.integration)
+        elif "kafka_bootstrap" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid} needs a broker: move it under tests/integration/")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

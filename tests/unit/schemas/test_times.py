@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from schemas.exceptions import FraudstreamError
-from schemas.times import TimeFormatError, from_ms, iso_utc, parse_iso, to_ms
+from schemas.exceptions import FraudstreamError, TimeFormatError
+from schemas.times import from_ms, iso_utc, parse_iso, to_ms
 
 
 def test_to_ms_is_exact_and_drops_sub_millisecond_parts_towards_the_past():
