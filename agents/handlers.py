@@ -29,7 +29,7 @@ from risk.features.labels import apply_label
 from risk.features.stage import EntityStage, Status, run_stage
 from risk.features.transaction import tx_features
 from risk.responses import ResponsePlan
-from risk.validation import Accepted, Rejection, TimeBounds, validate
+from risk.validation import Accepted, M, Rejection, TimeBounds, validate
 from schemas import AccountEvent, DeadLetterCode, Label, Transaction
 from schemas.times import to_ms
 from tables.codec import StateStore
@@ -88,6 +88,13 @@ class DeadLetters:
                     offset=source.offset, reason=rejection.message[:200])
         self._emitter.send(self._topic, (source.key or b"")[:KEY_LIMIT_BYTES], record)
 
+    def accepted(self, source: Source, result: Accepted[M] | Rejection) -> M | None:
+        """The validated message, or None once its rejection is on the dead-letter topic."""
+        if isinstance(result, Rejection):
+            self.send(source, result)
+            return None
+        return result.message
+
 
 def _original(env: envelope.Envelope) -> Source | None:
     """The input as it was first read, carried through the re-key hop so a duplicate can be dead-lettered whole."""
@@ -124,22 +131,19 @@ class AccountHandler:
         self._next = DeviceStage()
 
     def on_transaction(self, source: Source) -> None:
-        result = validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
-                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        tx = self._dead.accepted(source, validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
+                                                  now_ms=int(self._clock() * 1000), bounds=self._limits.bounds))
+        if tx is None:
             return
         self._counters.add("transactions.valid")
-        facts = facts_from(result.message)
+        facts = facts_from(tx)
         self._process(facts, source.tag, source.key, int(self._clock() * 1000), source)
 
     def on_event(self, source: Source) -> None:
-        result = validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
-                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        event = self._dead.accepted(source, validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
+                                                     now_ms=int(self._clock() * 1000), bounds=self._limits.bounds))
+        if event is None:
             return
-        event = result.message
         geo = event.geo
         facts = AccountEventFacts(event.event_id, to_ms(event.event_time), event.account_id,
                                   event.kind.value, geo.lat if geo else None, geo.lon if geo else None)
@@ -337,12 +341,11 @@ class LabelRouter:
         self._clock = clock
 
     def on_label(self, source: Source) -> None:
-        result = validate(source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
-                          bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at")
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        label = self._dead.accepted(source, validate(
+            source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
+            bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at"))
+        if label is None:
             return
-        label: Label = result.message if isinstance(result, Accepted) else None  # type: ignore[assignment]
         body = envelope.label_envelope(label.transaction_id, label.is_fraud,
                                        to_ms(label.confirmed_at))
         routes = ((self._topics.device_stage, label.device_id), (self._topics.location_stage, label_cell(label)),

@@ -54,12 +54,19 @@ def main() -> None:
 
     from app.commands.errors import EXIT_ERROR, error_line
     from app.settings import env_name
-    from schemas.exceptions import FraudstreamError
+    from schemas.exceptions import ExtraMissingError, FraudstreamError
+    from schemas.extras import EXTRA_OF, extra_missing
 
     try:
         cli(standalone_mode=True)
     except FraudstreamError as err:
         typer.echo(error_line(err.code, err), err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    except ModuleNotFoundError as err:  # an optional module imported without `import_extra`: still one line
+        top = (err.name or "").split(".")[0]
+        if top not in EXTRA_OF:
+            raise
+        typer.echo(error_line(ExtraMissingError.code, extra_missing(top)), err=True)
         raise SystemExit(EXIT_ERROR) from None
     except KafkaConnectionError as err:
         hint = f"check --bootstrap / {env_name('bootstrap_servers')}"

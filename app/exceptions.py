@@ -29,7 +29,11 @@ class ReplayError(AppError):
 
 
 class SettingsError(AppError):
-    """An environment variable or option holds a value the settings refuse; the message names the variable."""
+    """An environment variable or option holds a value the settings refuse.
+
+    Raised by `app.settings.build_settings` in place of pydantic's report, so a CLI ends in one line that
+    names the variable to fix.
+    """
 
     code = "settings_invalid"
 

@@ -24,7 +24,11 @@ def import_extra(module: str, purpose: str) -> ModuleType:
     try:
         return importlib.import_module(module)
     except ImportError as err:
-        top = module.split(".")[0]
-        extra = EXTRA_OF.get(top, "tools")
-        raise ExtraMissingError(
-            f"{purpose} needs {top}, which is not installed: pip install 'fraudstream[{extra}]'") from err
+        raise extra_missing(module, purpose) from err
+
+
+def extra_missing(module: str, purpose: str | None = None) -> ExtraMissingError:
+    """The error for an optional `module` that is not installed, naming the extra that brings it."""
+    top = module.split(".")[0]
+    needs = f"{purpose} needs {top}, which is not installed" if purpose else f"{top} is not installed"
+    return ExtraMissingError(f"{needs}: pip install 'fraudstream[{EXTRA_OF.get(top, 'tools')}]'")

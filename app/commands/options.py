@@ -3,6 +3,7 @@ variable is named in one place and `--help` shows it."""
 
 from __future__ import annotations
 
+import getpass
 from typing import Annotated, Any
 
 import typer
@@ -19,6 +20,9 @@ def setting_option(field: str, *names: str, help: str, settings: type[BaseSettin
 Bootstrap = Annotated[str | None, setting_option("bootstrap_servers", "--bootstrap", help="Kafka bootstrap servers")]
 Prefix = Annotated[str | None, setting_option("topic_prefix", "--topic-prefix",
                                               help="prefix on every topic (sandboxes)")]
+
+Author = Annotated[str, typer.Option(default_factory=getpass.getuser, show_default="your user name",
+                                     help="who does it (recorded on the control topic)")]
 
 
 def settings_from(**overrides: object) -> Settings:
