@@ -13,6 +13,7 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import structlog
 import typer
@@ -132,7 +133,8 @@ cli = typer.Typer(help="Replay history into a sandbox topic.", no_args_is_help=T
 @cli.command("replay")
 def replay_command(
     target_topic: str | None = typer.Option(None, help="topic to write (default: the source topic's name)"),
-    target_prefix: str | None = setting_option("topic_prefix", "--target-prefix", help="prefix for the target topic"),
+    target_prefix: Annotated[str | None, setting_option("topic_prefix", "--target-prefix",
+                                                        help="prefix for the target topic")] = None,
     source_topic: str | None = typer.Option(None, help="historical topic to read (all partitions)"),
     file: Path | None = typer.Option(None, help=".jsonl, .csv or .parquet file to read instead of a topic"),
     mapping: Path | None = typer.Option(None, help="YAML/JSON mapping: file column → dotted schema field"),
@@ -143,7 +145,7 @@ def replay_command(
     end_offset: str | None = typer.Option(None, help="end offset (exclusive): N or P:N,P:N"),
     speed: float = typer.Option(0.0, help="1.0 = real time by event time, 60 = a minute per second, 0 = max"),
     partitions: int | None = typer.Option(None, help="partitions if the target topic is created (default: source's)"),
-    bootstrap: str | None = setting_option("bootstrap_servers", "--bootstrap", help="target Kafka"),
+    bootstrap: Annotated[str | None, setting_option("bootstrap_servers", "--bootstrap", help="target Kafka")] = None,
     source_bootstrap: str | None = typer.Option(None, help="source Kafka (default: --bootstrap)"),
     progress: bool = typer.Option(True, help="show a progress bar"),
 ) -> None:

@@ -45,7 +45,7 @@ def test_a_worker_environment_uses_the_settings_names(tmp_path):
 def _options(command, path: str = "fraudstream"):
     for param in command.params:
         if param.param_type_name == "option" and param.envvar:
-            yield f"{path} {param.opts[0]}", param.envvar
+            yield f"{path} {param.opts[0]}", param.envvar, param.default
     for name, sub in getattr(command, "commands", {}).items():
         yield from _options(sub, f"{path} {name}")
 
@@ -53,6 +53,7 @@ def _options(command, path: str = "fraudstream"):
 ENV_NAMES = {env_name(f) for f in Settings.model_fields} | {env_name(f, DevSettings) for f in DevSettings.model_fields}
 
 
-@pytest.mark.parametrize(("option", "envvar"), sorted(_options(typer.main.get_command(cli))))
-def test_every_option_read_from_the_environment_uses_a_settings_name(option, envvar):
+@pytest.mark.parametrize(("option", "envvar", "default"), sorted(_options(typer.main.get_command(cli)), key=str))
+def test_every_option_read_from_the_environment_uses_a_settings_name(option, envvar, default):
     assert envvar in ENV_NAMES, f"{option} reads {envvar}, which no settings class declares"
+    assert default is None, f"{option} defaults to {default!r}: unset, the settings' own default applies"
