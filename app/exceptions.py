@@ -28,6 +28,12 @@ class ReplayError(AppError):
     code = "replay_invalid"
 
 
+class KafkaUnreachableError(AppError):
+    """No broker answered at the bootstrap address; the message names it and the option to change."""
+
+    code = "kafka_unreachable"
+
+
 class SettingsError(AppError):
     """An environment variable or option holds a value the settings refuse.
 
