@@ -32,8 +32,9 @@ from risk.features.labels import apply_label
 from risk.features.stage import EntityStage, Status, run_stage
 from risk.features.transaction import tx_features
 from risk.responses import ResponsePlan
-from risk.validation import Accepted, Rejection, TimeBounds, validate
-from schemas import AccountEvent, Label, Transaction
+from risk.validation import Accepted, M, Rejection, TimeBounds, validate
+from schemas import AccountEvent, DeadLetterCode, Label, Transaction
+from schemas.times import to_ms
 from tables.codec import StateStore
 
 log = structlog.get_logger(__name__)
@@ -91,6 +92,13 @@ class DeadLetters:
                     offset=source.offset, reason=rejection.message[:200])
         self._emitter.send(self._topic, (source.key or b"")[:KEY_LIMIT_BYTES], record)
 
+    def accepted(self, source: Source, result: Accepted[M] | Rejection) -> M | None:
+        """The validated message, or None once its rejection is on the dead-letter topic."""
+        if isinstance(result, Rejection):
+            self.send(source, result)
+            return None
+        return result.message
+
 
 def _original(env: envelope.Envelope) -> Source | None:
     """The input as it was first read, carried through the re-key hop so a duplicate can be dead-lettered whole."""
@@ -104,9 +112,10 @@ def _original(env: envelope.Envelope) -> Source | None:
 def _scoring_failed(facts: TxFacts, error: Exception) -> Rejection:
     """The dead letter of a transaction that could not be scored keeps the cause's own code (e.g. a rule's
     RULE_RUNTIME or FEATURE_TYPE, a model's), so the row can be triaged without the worker log."""
-    code = str(getattr(error, "code", type(error).__name__))
-    return Rejection("scoring_failed", f"transaction {facts.transaction_id} could not be scored: [{code}] "
-                                       f"{str(error)[:500]}", [], [{"code": code, "message": str(error)[:500]}])
+    code, message = str(getattr(error, "code", type(error).__name__)), str(error)[:500]
+    return Rejection(DeadLetterCode.SCORING_FAILED,
+                     f"transaction {facts.transaction_id} could not be scored: [{code}] {message}", [],
+                     [{"code": code, "message": message}])
 
 
 def _stage_key(stage: EntityStage, facts: TxFacts) -> bytes:
@@ -126,24 +135,21 @@ class AccountHandler:
         self._next = DeviceStage()
 
     def on_transaction(self, source: Source) -> None:
-        result = validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
-                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        tx = self._dead.accepted(source, validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
+                                                  now_ms=int(self._clock() * 1000), bounds=self._limits.bounds))
+        if tx is None:
             return
         self._counters.add("transactions.valid")
-        facts = facts_from(result.message)
+        facts = facts_from(tx)
         self._process(facts, source.tag, source.key, int(self._clock() * 1000), source)
 
     def on_event(self, source: Source) -> None:
-        result = validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
-                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        event = self._dead.accepted(source, validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
+                                                     now_ms=int(self._clock() * 1000), bounds=self._limits.bounds))
+        if event is None:
             return
-        event = result.message
         geo = event.geo
-        facts = AccountEventFacts(event.event_id, int(event.event_time.timestamp() * 1000), event.account_id,
+        facts = AccountEventFacts(event.event_id, to_ms(event.event_time), event.account_id,
                                   event.kind.value, geo.lat if geo else None, geo.lon if geo else None)
         if source.key != event.account_id.encode():
             self._emitter.send(self._topics.rekey, event.account_id.encode(),
@@ -182,7 +188,7 @@ class AccountHandler:
             self._counters.add("transactions.duplicate")
             if original is not None:
                 self._dead.send(original, Rejection(
-                    "duplicate_transaction_id",
+                    DeadLetterCode.DUPLICATE_TRANSACTION_ID,
                     f"transaction {facts.transaction_id} was already decided; this copy is not counted",
                     ["transaction_id"]))
             return
@@ -362,14 +368,13 @@ class LabelRouter:
         self._clock = clock
 
     def on_label(self, source: Source) -> None:
-        result = validate(source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
-                          bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at")
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        label = self._dead.accepted(source, validate(
+            source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
+            bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at"))
+        if label is None:
             return
-        label: Label = result.message if isinstance(result, Accepted) else None  # type: ignore[assignment]
         body = envelope.label_envelope(label.transaction_id, label.is_fraud,
-                                       int(label.confirmed_at.timestamp() * 1000))
+                                       to_ms(label.confirmed_at))
         routes = ((self._topics.device_stage, label.device_id), (self._topics.location_stage, label_cell(label)),
                   (self._topics.counterparty_stage, label.counterparty_id))
         for topic, entity in routes:

@@ -15,6 +15,7 @@ import urllib.request
 from pathlib import Path
 
 from app.exceptions import AppError
+from app.settings import env_name
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -22,12 +23,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def worker_env(*, bootstrap: str, prefix: str, app_id: str, datadir: Path, partitions: int,
                **settings: str | int | float) -> dict[str, str]:
     """The environment of one worker: the caller's, plus the pipeline settings given (`web_port=6066` becomes
-    FRAUDSTREAM_WEB_PORT=6066)."""
-    env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": bootstrap, "FRAUDSTREAM_TOPIC_PREFIX": prefix,
-           "FRAUDSTREAM_APP_ID": app_id, "FRAUDSTREAM_PARTITIONS": str(partitions),
-           "FRAUDSTREAM_DATADIR": str(datadir), "PYTHONUNBUFFERED": "1"}
-    env.update({f"FRAUDSTREAM_{name.upper()}": str(value) for name, value in settings.items()})
-    return env
+    FRAUDSTREAM_WEB_PORT=6066; a name `Settings` does not have is an error here, not a silent no-op)."""
+    given = {"bootstrap_servers": bootstrap, "topic_prefix": prefix, "app_id": app_id, "partitions": partitions,
+             "datadir": datadir, **settings}
+    return {**os.environ, "PYTHONUNBUFFERED": "1", **{env_name(name): str(value) for name, value in given.items()}}
 
 
 def spawn_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,16 @@ from rich.table import Table
 
 from app import localkafka
 from app.logs import configure_logging
+from app.settings import DevSettings, build_settings
 
 OUT = Path(__file__).resolve().parent.parent / "var" / "bench"
 
 
-def _pipeline(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+def _pipeline(args: argparse.Namespace, dev: DevSettings, console: Console) -> dict[str, Any]:
     from bench import pipeline_bench
 
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    bootstrap = external or localkafka.start("bench").bootstrap
+    external = dev.external_bootstrap
+    bootstrap = external or localkafka.start(dev, "bench").bootstrap
     result: dict[str, Any] = {"engines": {}}
     try:
         with console.status("ceilings: raw aiokafka passthrough, Faust forward agent, Quix forward…"):
@@ -44,7 +44,7 @@ def _pipeline(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                         bootstrap, engine=engine, n=args.saturation * 2, accounts=args.accounts))
     finally:
         if not external:
-            localkafka.stop("bench")
+            localkafka.stop(dev, "bench")
     return result
 
 
@@ -92,6 +92,7 @@ def main() -> None:
     parser.add_argument("--no-two-workers", dest="two_workers", action="store_false",
                         help="skip the two-worker, 8-partition saturation run")
     args = parser.parse_args()
+    dev = build_settings(DevSettings)
     configure_logging("warning")
     console = Console()
     parts = args.only or ["rules", "model", "pipeline"]
@@ -107,7 +108,7 @@ def main() -> None:
         with console.status("model: shipped-settings LightGBM over 100k rows…"):
             results["model"] = model_bench.main()  # prints its own table
     if "pipeline" in parts:
-        results["pipeline"] = _pipeline(args, console)
+        results["pipeline"] = _pipeline(args, dev, console)
         _print_pipeline(results["pipeline"], console)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(results, indent=2, default=str))

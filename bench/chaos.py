@@ -38,7 +38,7 @@ from app.control.publish import publish
 from app.control.records import ControlRecord, sign
 from app.processes import ManagedWorker, worker_env
 from app.rulesets import bundle
-from app.settings import Settings
+from app.settings import DevSettings, Settings, build_settings
 from risk.rules import compile_ruleset, parse_ruleset
 from schemas import DeadLetter
 
@@ -203,7 +203,7 @@ class Lab:
         env = worker_env(bootstrap=self.bootstrap, prefix=prefix, app_id=f"{prefix}app".replace(".", "-"),
                          datadir=self.workdir / prefix / f"{name}-data", partitions=partitions, engine=engine,
                          instance_id=name, web_port=port, admin_token=ADMIN_TOKEN, commit_interval_s=0.5,
-                         session_timeout_s=8, log_level=os.environ.get("CHAOS_WORKER_LOG", "warning"), **extra)
+                         session_timeout_s=8, log_level="warning", **extra)
         (self.workdir / prefix).mkdir(parents=True, exist_ok=True)
         return ManagedWorker(name, env, self.workdir / prefix / f"{name}.log", port)
 
@@ -448,16 +448,16 @@ def probe_control_attacks(lab: Lab, engine: str) -> list[Row]:
 
 
 @contextmanager
-def lab(workdir: Path) -> Iterator[Lab]:
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    if external:
-        yield Lab(external, workdir, None)
+def lab(dev: DevSettings, workdir: Path) -> Iterator[Lab]:
+    """A broker of our own (frozen and resumed by the outage probe), or the one `KAFKA_BOOTSTRAP_SERVERS` names."""
+    if dev.external_bootstrap:
+        yield Lab(dev.external_bootstrap, workdir, None)
         return
-    handle = localkafka.start("chaos")
+    handle = localkafka.start(dev, "chaos")
     try:
         yield Lab(handle.bootstrap, workdir, handle.pid)
     finally:
-        localkafka.stop("chaos")
+        localkafka.stop(dev, "chaos")
 
 
 @dataclass(frozen=True)
@@ -537,7 +537,7 @@ def main() -> int:
     out = Path(__file__).resolve().parent.parent / "var" / "chaos"
     out.mkdir(parents=True, exist_ok=True)
     rows: list[Row] = []
-    with lab(out / "work") as where, console.status("chaos") as status:
+    with lab(build_settings(DevSettings), out / "work") as where, console.status("chaos") as status:
         for engine in args.engines:
             rows += run_probes(where, engine, plan, lambda text: status.update(text))
     for engine in args.engines:

@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from risk.facts import TxFacts
 from risk.responses import ResponsePlan
 from schemas.common import Action
+from schemas.times import iso_utc
 
 HOUR_MS = 3_600_000
 # A ruleset of thousands of rules can hit hundreds at once: beyond this many, only the count travels, so a
@@ -57,10 +57,6 @@ class Outputs:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
-
-
 def build_outputs(
     facts: TxFacts,
     features: Mapping[str, Any],
@@ -71,7 +67,7 @@ def build_outputs(
     late: bool = False,
     timings_ms: Mapping[str, float] | None = None,
 ) -> Outputs:
-    event_time = iso(facts.event_time_ms)
+    event_time = iso_utc(facts.event_time_ms)
     decision = {
         "transaction_id": facts.transaction_id,
         "account_id": facts.account_id,
@@ -135,6 +131,6 @@ def build_outputs(
             "account_id": facts.account_id,
             "reason_codes": list(assessment.reason_codes[:MAX_LISTED_HITS]),
             "issued_at": event_time,
-            "expires_at": None if hours is None else iso(facts.event_time_ms + int(hours * HOUR_MS)),
+            "expires_at": None if hours is None else iso_utc(facts.event_time_ms + int(hours * HOUR_MS)),
         })
     return Outputs(decision, alert, blocks)

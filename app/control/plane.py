@@ -18,8 +18,9 @@ import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
+from app.control.exceptions import ControlError
 from app.control.holder import StrategyHolder
-from app.control.records import ControlError, ControlState
+from app.control.records import ControlState
 from app.settings import Settings
 from modelplatform.deploy import NO_MODEL
 
