@@ -48,6 +48,7 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
         autodiscover=False,
         loghandlers=[],
     )
+    kafka_transport.set_instance_id(app, settings.instance_id)
     holder = holder or StrategyHolder.from_files(settings)
     tables = define_tables(app, settings.partitions, settings.store_sizing())
     pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current)

@@ -3,7 +3,10 @@
 1. Faust hard-codes `fetch_max_wait_ms=1500` for the worker's consumer. aiokafka does not re-fetch a
    partition while a long poll for the others is in flight, so in a chain of stages every hop can wait up
    to 1.5 s for the previous stage's output: at moderate, paced load that, not CPU, sets throughput.
-2. Faust's commit (`Consumer._new_offset`) lets a one-message gap at the head of the acked offsets
+2. Static group membership: Faust does not pass aiokafka's `group_instance_id`, so a restarted worker waited
+   out its dead predecessor's session before it got its partitions back. The worker consumer now carries
+   the instance id `set_instance_id` attached to the app (`FRAUDSTREAM_INSTANCE_ID`).
+3. Faust's commit (`Consumer._new_offset`) lets a one-message gap at the head of the acked offsets
    through (`min(acked) - committed > 1`, where `committed` is already the *next* offset to read). Events
    skipped during a rebalance are never acked, so every commit after it stepped over one of them: a
    two-worker rebalance test lost every other message of a burst. A commit now waits until the message
@@ -21,10 +24,20 @@ SCHEME = "fskafka"
 FETCH_MAX_WAIT_MS = 20
 
 
+_INSTANCE_ATTR = "_fraudstream_group_instance_id"
+
+
+def set_instance_id(app: Any, instance_id: str | None) -> None:
+    setattr(app, _INSTANCE_ATTR, instance_id)
+
+
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
         consumer._fetch_max_wait_ms = FETCH_MAX_WAIT_MS  # read when the consumer starts its fetcher
+        instance_id = getattr(self.app, _INSTANCE_ATTR, None)
+        if instance_id:
+            consumer._group_instance_id = instance_id  # read when the consumer starts its coordinator
         return consumer
 
 

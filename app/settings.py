@@ -84,7 +84,7 @@ class Settings(BaseSettings):
     crash_only_stop: bool = Field(default=True, description="SIGTERM ends the worker like a crash (no final commit)")
     instance_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9._-]{1,128}$",
-        description="static group membership (quix engine): a restarted worker with the same id resumes its own "
+        description="static group membership: a restarted worker with the same id resumes its own "
                     "partitions at once instead of waiting out the session timeout; unique per worker process")
     processing_guarantee: Literal["at-least-once", "exactly-once"] = Field(
         default="at-least-once", description="quix engine: exactly-once uses Kafka transactions")

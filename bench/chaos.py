@@ -302,6 +302,8 @@ def probe_kill_cycles(lab: Lab, engine: str, cycles: int, rate: float, run_s: fl
                 worker.kill()
                 restarted_at.append(time.time())
                 worker.start()
+                # the next kill only once this worker decides: each restart is measured on its own
+                tail.wait(lambda s, since=restarted_at[-1]: any(at >= since for at, _ in s.decisions[-50:]), 120)
             time.sleep(run_s)
             load.stop()
             wanted = {tx_id for _, tx_id in load.sent}

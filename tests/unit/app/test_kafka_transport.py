@@ -33,3 +33,20 @@ def test_a_commit_never_steps_over_an_unacked_message_at_the_head():
 
 def test_a_commit_advances_over_contiguous_acked_messages():
     assert _consumer(committed=185, acked=[185, 186, 188])._new_offset("tp") == 187
+
+
+def test_the_worker_consumer_carries_the_static_instance_id(tmp_path):
+    """Without it a restarted Faust worker waited out its predecessor's session before deciding again."""
+    import asyncio
+
+    from app.faust_app import build_app
+    from app.settings import Settings
+
+    async def worker_consumer():
+        app = build_app(Settings(instance_id="worker-7", datadir=tmp_path, web_enabled=False))
+        thread = app.consumer._new_consumer_thread()
+        return thread._create_worker_consumer(app.transport)
+
+    consumer = asyncio.run(worker_consumer())
+    assert consumer._group_instance_id == "worker-7"
+    assert consumer._fetch_max_wait_ms == kafka_transport.FETCH_MAX_WAIT_MS
