@@ -26,3 +26,33 @@ class ReplayError(AppError):
     """A replay cannot run with the options given."""
 
     code = "replay_invalid"
+
+
+class RowRejected(MappingError):
+    """One input row cannot be mapped (a value that does not convert, a naive time without a zone)."""
+
+    code = "row_unmappable"
+
+
+class ValueUnconvertible(RowRejected):
+    """A cell cannot be converted to the type its mapping rule or the schema asks for."""
+
+    code = "value_unconvertible"
+
+
+class NaiveTime(RowRejected):
+    """A time without a UTC offset, and the mapping names no time zone to read it in."""
+
+    code = "naive_time"
+
+
+class MissingTime(RowRejected):
+    """A row holds no event time at the mapping's timestamp path."""
+
+    code = "missing_time"
+
+
+class TooManyRejects(AppError):
+    """More rows were rejected than the import allows (`--max-reject-share`)."""
+
+    code = "too_many_rejects"

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
+from app.field_mapping import IDENTITY, FieldMapping, load_mapping, zone_of
 from app.settings import Settings
 
 Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS",
@@ -17,3 +19,27 @@ Prefix = Annotated[str | None, typer.Option("--topic-prefix", envvar="FRAUDSTREA
 def settings_from(**overrides: object) -> Settings:
     """Flags win over the environment; unset flags leave the environment (or defaults) in charge."""
     return Settings(**{key: value for key, value in overrides.items() if value is not None})
+
+
+# The import of outside history (backtest, model history, replay): one set of options, one meaning.
+MappingFile = Annotated[Path | None, typer.Option(
+    "--mapping", exists=True, dir_okay=False,
+    help="YAML/JSON field mapping for --input; its `labels:` section maps --labels (README: Mapping reference)")]
+LabelsFile = Annotated[Path | None, typer.Option(
+    "--labels", exists=True, dir_okay=False, help="labels file (JSONL/CSV/Parquet) for a non-simulator --input")]
+TimeZone = Annotated[str | None, typer.Option(
+    "--timezone", help="IANA zone of naive times in the files, e.g. Asia/Shanghai (wins over the mapping's)")]
+MaxRejectShare = Annotated[float, typer.Option(
+    "--max-reject-share", min=0.0, max=1.0,
+    help="fail (exit 2, summary by code) when more than this share of rows is rejected")]
+DryRun = Annotated[bool, typer.Option(
+    "--dry-run", help="map the files only: show the first mapped rows and the rejects per code, then stop")]
+
+
+def read_mapping(path: Path | None, timezone: str | None) -> FieldMapping | None:
+    """The mapping file (if any) with `--timezone` applied; a zone alone maps columns by their names."""
+    mapping = load_mapping(path) if path is not None else None
+    zone = zone_of(timezone)
+    if zone is None:
+        return mapping
+    return (mapping or IDENTITY).with_timezone(zone)
