@@ -17,7 +17,8 @@ CAND = [row("t1", "REVIEW", ("R3",), fraud=True), row("t2", "ALLOW"), row("t3", 
 
 
 def test_hit_deltas_cover_added_removed_and_changed_rules_largest_first():
-    deltas = hit_deltas(rule_stats(columns_of(BASE), ["R1", "R2"], days=1), rule_stats(columns_of(CAND), ["R2", "R3"], days=1))
+    deltas = hit_deltas(rule_stats(columns_of(BASE), ["R1", "R2"], days=1),
+                        rule_stats(columns_of(CAND), ["R2", "R3"], days=1))
     assert [(d.rule_id, d.baseline_hits, d.candidate_hits, d.delta) for d in deltas] == [
         ("R1", 2, 0, -2), ("R3", 0, 1, 1)]  # R2 unchanged: not listed
 

@@ -111,7 +111,8 @@ def test_cli_on_a_simulator_file_prints_tables_and_writes_the_report(tmp_path):
     assert result.exit_code == 0, result.output
     assert "alert precision" in result.output and "decision changes" in result.output
     assert json.loads(out.read_text())["input"] == str(sim_file)
-    assert from_file(sim_file).count_transactions() == json.loads(out.read_text())["candidate"]["overall"]["transactions"]
+    report = json.loads(out.read_text())
+    assert from_file(sim_file).count_transactions() == report["candidate"]["overall"]["transactions"]
 
 
 def test_cli_refuses_two_sources(tmp_path):
