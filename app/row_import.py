@@ -50,7 +50,7 @@ class RejectTally:
     def summary(self, *, final: bool = True) -> str:
         counted = f"{self.total_rejected} of {self.rows} rows" + ("" if final else " read so far")
         lines = [f"{self.what}: {counted} rejected, more than the allowed {self.max_share:.2%} "
-                 "(--max-reject-share); by code:"]
+                 "(--max-reject-share)", "rejects by code:"]
         lines += [f"  {code}: {count}  e.g. {self.examples[code]}" for code, count in self.rejected.most_common()]
         return "\n".join(lines)
 

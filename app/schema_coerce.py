@@ -16,7 +16,7 @@ from functools import cache
 from typing import Any, Union, get_args, get_origin
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from app.field_mapping import aware
 
@@ -43,7 +43,7 @@ def _plan(model: type[BaseModel]) -> Plan:
             plan[name] = (_MODEL, kind)
         elif issubclass(kind, StrEnum):
             plan[name] = (_ENUM, kind)
-        elif issubclass(kind, datetime):
+        elif issubclass(kind, datetime) or kind is AwareDatetime:
             plan[name] = (_TIME, None)
         elif kind is str:
             plan[name] = (_TEXT, None)

@@ -6,9 +6,13 @@ import pytest
 from typer.testing import CliRunner
 
 from app.commands.model import cli
-from modelplatform.history import record_history
+from app.model_history import shipped_sources
+from app.settings import Settings
+from modelplatform.history import record_simulation
 from risk.policy import parse_policy
 from sim.config import SimConfig
+
+SHIPPED = shipped_sources(Settings())
 
 RUNNER = CliRunner()
 
@@ -17,7 +21,7 @@ RUNNER = CliRunner()
 def trained(tmp_path_factory):
     """A model trained through the CLI on a small pipeline history, with its policy next to it."""
     root = tmp_path_factory.mktemp("cli")
-    record_history(SimConfig(seed=2, customers=400, days=10, fraud_rate=0.03), root / "history")
+    record_simulation(SimConfig(seed=2, customers=400, days=10, fraud_rate=0.03, sources=SHIPPED), root / "history")
     result = RUNNER.invoke(cli, ["train", "--history", str(root / "history"), "--version", "c1", "--root",
                                  str(root / "models"), "--eval-days", "3", "--trees", "20", "--folds", "2"])
     assert result.exit_code == 0, result.output
