@@ -56,3 +56,9 @@ class TooManyRejects(AppError):
     """More rows were rejected than the import allows (`--max-reject-share`)."""
 
     code = "too_many_rejects"
+
+
+class SelectionFileError(AppError):
+    """A `--settings` file is not the JSON `model select` writes."""
+
+    code = "selection_file_invalid"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from app.exceptions import SelectionFileError
 from modelplatform.selection import read_settings
 from modelplatform.train import LgbmParams
 
@@ -31,7 +32,11 @@ def resolve(flags: TrainFlags, selection_json: str | None, source: str = "--sett
     params, warmup, delay = LgbmParams(), 0.0, 0.0
     chosen: dict[str, float] = {}
     if selection_json is not None:
-        params, warmup, delay = read_settings(selection_json)
+        try:
+            params, warmup, delay = read_settings(selection_json)
+        except (ValueError, KeyError, TypeError) as err:
+            msg = f"{source} is not a `model select` JSON (with a 'settings' object): {err}"
+            raise SelectionFileError(msg) from err
         chosen = {"--trees": params.num_trees, "--warmup-days": warmup, "--label-delay-days": delay}
     conflicts = [f"{flag} {value:g} wins over {chosen[flag]:g} from {source}"
                  for flag, value in (("--trees", flags.trees), ("--warmup-days", flags.warmup_days),

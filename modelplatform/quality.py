@@ -150,7 +150,7 @@ def train_on_history(root: Path, *, version: str, policy_text: str, name: str = 
         combiner = cross_fitted_combiner(split.train, feature_names=model_features(), params=params, folds=folds)
         policy = policy_with_combiner(policy, combiner, f"{name}/{version}")
     train_end, split_ms, _, eval_cutoff = spec.windows(meta)
-    notes = [f"history {root}: {meta.describe()}, {meta.transactions} transactions over {meta.days:g} days",
+    notes = [f"history {root}: {meta.describe()}, {meta.transactions} transactions over {meta.days:.1f} days",
              f"train rows from {ms_to_iso(spec.train_start(meta))} before {ms_to_iso(train_end)} with labels "
              f"confirmed by {ms_to_iso(split_ms)}; evaluation from {ms_to_iso(split_ms)} with labels confirmed by "
              f"{ms_to_iso(eval_cutoff)}",
