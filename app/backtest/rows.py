@@ -106,7 +106,7 @@ class RunLog:
 
     def freeze(self, truth: Truth) -> Columns:
         """The columns with fraud and scenario joined from `truth` (hindsight: all labels of the input)."""
-        tx = np.frombuffer(self._tx, dtype=np.int64).copy() if len(self._tx) else np.zeros(0, np.int64)
+        tx = _view(self._tx, np.int64)
         fraud = {hash(t): s for t, s in truth.fraud.items()}
         y = np.isin(tx, np.fromiter(fraud, dtype=np.int64, count=len(fraud))).astype(np.int8)
         names = sorted({s for s in fraud.values() if s})
@@ -115,12 +115,16 @@ class RunLog:
         for position in np.flatnonzero(y):
             tag = fraud[int(tx[position])]
             scenario[position] = index[tag] if tag else -1
-        return Columns(tx=tx, y=y, score=np.array(self._score, dtype=np.float64),
-                       account_id=np.array(self._account, dtype=np.int64),
-                       event_time_ms=np.array(self._time, dtype=np.int64),
-                       action=np.array(self._action, dtype=np.int8), scenario=scenario, scenarios=tuple(names),
-                       active={r: np.array(p, dtype=np.int64) for r, p in self._active.items()},
-                       shadow={r: np.array(p, dtype=np.int64) for r, p in self._shadow.items()})
+        return Columns(tx=tx, y=y, score=_view(self._score, np.float64), account_id=_view(self._account, np.int64),
+                       event_time_ms=_view(self._time, np.int64), action=_view(self._action, np.int8),
+                       scenario=scenario, scenarios=tuple(names),
+                       active={r: _view(p, np.int64) for r, p in self._active.items()},
+                       shadow={r: _view(p, np.int64) for r, p in self._shadow.items()})
+
+
+def _view(values: array[Any], dtype: type[np.generic]) -> np.ndarray:
+    """The array's buffer as a numpy vector without a copy (the log is not appended to once frozen)."""
+    return np.frombuffer(values, dtype=dtype) if len(values) else np.zeros(0, dtype=dtype)
 
 
 def columns_of(rows: Sequence[Row]) -> Columns:

@@ -1,4 +1,5 @@
-"""A small "foreign" export for the import tests: what a bank's core system writes, not what we publish.
+"""A "foreign" export for the import tests and the backtest bench: what a bank's core system writes, not
+what we publish.
 
 Integer ids, naive local times, merchant terminals instead of payee accounts, small amounts, enum values
 in capitals, and a labels file whose verdicts arrive seven days late. Fraud: a few cards are compromised
