@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import gc
-from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
@@ -15,8 +14,8 @@ from app.backtest.history import from_file
 from app.commands.backtest import cli
 from app.field_mapping import load_mapping
 from app.settings import Settings
-from risk.features.common import StageConfig
 from bench.foreign import ForeignFiles, write_foreign
+from risk.features.common import StageConfig
 
 RUNNER = CliRunner()
 
