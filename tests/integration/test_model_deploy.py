@@ -36,7 +36,7 @@ RUNNER = CliRunner()
 def _artifacts(tmp_path):
     """A small champion (LightGBM) and challenger (logistic) trained on a 3-day pipeline history."""
     root = tmp_path / "history"
-    record_simulation(SimConfig(seed=2, customers=200, days=3, fraud_rate=0.05, sources=SHIPPED), root)
+    record_simulation(SimConfig(seed=2, customers=200, days=3, fraud_rate=0.05), root, sources=SHIPPED)
     paths = HistoryPaths(root)
     ds = build_set([parse_decision(r) for r in read_jsonl(paths.decisions)],
                    [parse_label(r) for r in read_jsonl(paths.labels)],
