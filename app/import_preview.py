@@ -22,8 +22,6 @@ from app.replay_sources import MODELS, file_rows
 from app.row_import import RejectTally, map_row
 from risk.validation import Rejection
 
-_WIDTH = 12  # columns shown at most; the rest are counted in the title
-
 
 @dataclass
 class FilePreview:
@@ -47,7 +45,7 @@ def preview_file(path: Path, mapping: Any, kind: str, *, rows: int, max_share: f
     return result
 
 
-def preview(source: FileInput, *, rows: int = 10) -> list[FilePreview]:
+def preview(source: FileInput, *, rows: int = 5) -> list[FilePreview]:
     """The transactions file and, when given, the labels file."""
     files = [preview_file(source.path, source.mapping or IDENTITY, "transaction", rows=rows,
                           max_share=source.max_reject_share)]
@@ -72,22 +70,24 @@ def render_preview(files: list[FilePreview], console: Console) -> bool:
     ok = True
     for item in files:
         flat = [_flat(v) for v in item.first]
-        columns = list(dict.fromkeys(c for row in flat for c in row))
-        hidden = len(columns) - _WIDTH
-        table = Table(title=f"{item.path}: first {len(flat)} mapped rows"
-                            + (f" ({hidden} more fields not shown)" if hidden > 0 else ""))
-        for column in columns[:_WIDTH]:
-            table.add_column(column, overflow="fold")
-        for row in flat:
-            table.add_row(*[str(row.get(c, "")) for c in columns[:_WIDTH]])
+        fields = list(dict.fromkeys(c for row in flat for c in row))
+        table = Table(title=f"{item.path}: the first {len(flat)} mapped rows, one column each")
+        table.add_column("field", no_wrap=True)
+        for number in range(len(flat)):
+            table.add_column(f"row {number + 1}", overflow="fold")
+        for name in fields:
+            table.add_row(name, *[str(row.get(name, "")) for row in flat])
         console.print(table)
         tally = item.tally
-        counts = Table(title=f"{tally.rows} rows read, {tally.total_rejected} rejected")
-        for column in ("code", "rows", "first example"):
-            counts.add_column(column, overflow="fold")
-        for code, count in tally.rejected.most_common():
-            counts.add_row(code, str(count), tally.examples[code])
-        console.print(counts)
+        if tally.rejected:
+            counts = Table(title=f"{tally.rows} rows read, {tally.total_rejected} rejected")
+            for column in ("code", "rows", "first example"):
+                counts.add_column(column, overflow="fold")
+            for code, count in tally.rejected.most_common():
+                counts.add_row(code, str(count), tally.examples[code])
+            console.print(counts)
+        else:
+            console.print(f"{tally.rows} rows read, 0 rejected")
         try:
             tally.check()
         except TooManyRejects as err:

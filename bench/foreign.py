@@ -106,3 +106,12 @@ def _write_csv(path: Path, rows: list[dict[str, object]]) -> None:
         writer = csv.DictWriter(out, fieldnames=list(rows[0]))
         writer.writeheader()
         writer.writerows(rows)
+
+
+if __name__ == "__main__":
+    import sys
+
+    target = Path(sys.argv[1] if len(sys.argv) > 1 else "var/export")
+    made = write_foreign(target, cards=int(sys.argv[2]) if len(sys.argv) > 2 else 300, days=28, fraud_cards=0.1)
+    print(f"wrote {made.rows} transactions ({made.frauds} fraud) to {made.transactions}, labels to {made.labels}, "
+          f"mapping to {made.mapping}")
