@@ -35,12 +35,12 @@ from app.commands.options import (
     MaxRejectShare,
     Prefix,
     TimeZone,
-    read_mapping,
+    dry_run_exit,
+    file_input,
     settings_from,
 )
 from app.exceptions import AppError
 from app.history_input import FileInput
-from app.import_preview import preview, render_preview
 from app.logs import configure_logging
 from app.progress import progress_bar
 from app.row_import import DEFAULT_MAX_REJECT_SHARE
@@ -109,12 +109,9 @@ def backtest_cmd(
     settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
     configure_logging("warning")  # the tables are the output; per-step logs would drown them
     try:
-        source = None if input_path is None else FileInput(input_path, read_mapping(mapping, timezone), labels,
-                                                           max_reject_share)
+        source = file_input(input_path, mapping, labels, timezone, max_reject_share)
         if dry_run:
-            if source is None:
-                raise BacktestError("--dry-run checks an import: give --input FILE (and --mapping, --labels)")
-            raise typer.Exit(0 if render_preview(preview(source), console) else 2)
+            raise dry_run_exit(source, console)
         if out is not None and out.suffix.lower() != ".parquet":
             raise BacktestError(f"--out {out}: decisions are written as Parquet; name the file *.parquet")
         candidate = from_file(rules)

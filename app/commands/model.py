@@ -27,14 +27,13 @@ from app.commands.options import (
     MaxRejectShare,
     Prefix,
     TimeZone,
-    read_mapping,
+    dry_run_exit,
+    file_input,
     settings_from,
 )
 from app.control.model_deploy import DeployRole, active_version, checked_artifact, previous_version, published_models
 from app.control.publish import activate, publish, read_state
-from app.exceptions import AppError, ReplayError
-from app.history_input import FileInput
-from app.import_preview import preview, render_preview
+from app.exceptions import AppError
 from app.model_history import history_from_file, shipped_sources
 from app.row_import import DEFAULT_MAX_REJECT_SHARE
 from app.timeopts import parse_time_ms
@@ -102,12 +101,9 @@ def history_cmd(
     """
     settings = settings_from()
     try:
-        source = None if input_path is None else FileInput(input_path, read_mapping(mapping, timezone), labels,
-                                                           max_reject_share)
+        source = file_input(input_path, mapping, labels, timezone, max_reject_share)
         if dry_run:
-            if source is None:
-                raise ReplayError("--dry-run checks an import: give --input FILE (and --mapping, --labels)")
-            raise typer.Exit(0 if render_preview(preview(source), console) else 2)
+            raise dry_run_exit(source, console)
         sources = shipped_sources(settings, champion=_read_optional(champion), challenger=_read_optional(challenger))
         if source is None:
             meta = record_simulation(SimConfig(seed=seed, customers=customers, days=days, fraud_rate=fraud_rate),

@@ -6,8 +6,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.console import Console
 
+from app.exceptions import ReplayError
 from app.field_mapping import IDENTITY, FieldMapping, load_mapping, zone_of
+from app.history_input import FileInput
+from app.import_preview import preview, render_preview
 from app.settings import Settings
 
 Bootstrap = Annotated[str | None, typer.Option("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS",
@@ -43,3 +47,18 @@ def read_mapping(path: Path | None, timezone: str | None) -> FieldMapping | None
     if zone is None:
         return mapping
     return (mapping or IDENTITY).with_timezone(zone)
+
+
+def file_input(path: Path | None, mapping: Path | None, labels: Path | None, timezone: str | None,
+               max_reject_share: float) -> FileInput | None:
+    """The `--input` file with its import options, or None when the history comes from elsewhere."""
+    if path is None:
+        return None
+    return FileInput(path, read_mapping(mapping, timezone), labels, max_reject_share)
+
+
+def dry_run_exit(source: FileInput | None, console: Console) -> typer.Exit:
+    """`--dry-run`: preview the import and say how to exit (0 when a real run would pass, 2 otherwise)."""
+    if source is None:
+        raise ReplayError("--dry-run checks an import: give --input FILE (and --mapping, --labels)")
+    return typer.Exit(0 if render_preview(preview(source), console) else 2)
