@@ -85,7 +85,7 @@ def test_dry_run_shows_mapped_rows_and_reject_counts_and_decides_nothing(foreign
     out = tmp_path / "never.parquet"
     result = RUNNER.invoke(cli, _args(foreign, "--dry-run", "--out", str(out)))
     assert result.exit_code == 0, result.output
-    assert "mapped rows, one column each" in result.output and "transaction_id" in result.output
+    assert "row 5" in result.output and "transaction_id" in result.output and "counterparty.kind" in result.output
     assert f"{foreign.rows} rows read, 0 rejected" in result.output and not out.exists()
 
 
