@@ -19,18 +19,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.commands.options import (
-    Bootstrap,
-    DryRun,
-    LabelsFile,
-    MappingFile,
-    MaxRejectShare,
-    Prefix,
-    TimeZone,
-    dry_run_exit,
-    file_input,
-    settings_from,
-)
+from app.commands import options as opts
+from app.commands.options import Bootstrap, Prefix, settings_from
 from app.control.model_deploy import DeployRole, active_version, checked_artifact, previous_version, published_models
 from app.control.publish import activate, publish, read_state
 from app.exceptions import AppError
@@ -84,11 +74,11 @@ def history_cmd(
     input_path: Annotated[Path | None, typer.Option("--input", exists=True, dir_okay=False,
                                                     help="build from this file instead of simulating: simulator "
                                                          "JSONL, or JSONL/CSV/Parquet transactions")] = None,
-    mapping: MappingFile = None,
-    labels: LabelsFile = None,
-    timezone: TimeZone = None,
-    max_reject_share: MaxRejectShare = DEFAULT_MAX_REJECT_SHARE,
-    dry_run: DryRun = False,
+    mapping: opts.MappingFile = None,
+    labels: opts.LabelsFile = None,
+    timezone: opts.TimeZone = None,
+    max_reject_share: opts.MaxRejectShare = DEFAULT_MAX_REJECT_SHARE,
+    dry_run: opts.DryRun = False,
     out: Annotated[Path, typer.Option(file_okay=False, help="output directory")] = Path("var/history"),
     champion: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="champion artifact")] = None,
     challenger: Annotated[Path | None, typer.Option(exists=True, dir_okay=False, help="challenger artifact")] = None,
@@ -101,9 +91,9 @@ def history_cmd(
     """
     settings = settings_from()
     try:
-        source = file_input(input_path, mapping, labels, timezone, max_reject_share)
+        source = opts.file_input(input_path, mapping, labels, timezone, max_reject_share)
         if dry_run:
-            raise dry_run_exit(source, console)
+            raise opts.dry_run_exit(source, console)
         sources = shipped_sources(settings, champion=_read_optional(champion), challenger=_read_optional(challenger))
         if source is None:
             meta = record_simulation(SimConfig(seed=seed, customers=customers, days=days, fraud_rate=fraud_rate),
