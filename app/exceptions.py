@@ -55,3 +55,37 @@ class DemoError(AppError):
 
     code = "demo_failed"
 
+class RowRejected(MappingError):
+    """One input row cannot be mapped (a value that does not convert, a naive time without a zone)."""
+
+    code = "row_unmappable"
+
+
+class ValueUnconvertible(RowRejected):
+    """A cell cannot be converted to the type its mapping rule or the schema asks for."""
+
+    code = "value_unconvertible"
+
+
+class NaiveTime(RowRejected):
+    """A time without a UTC offset, and the mapping names no time zone to read it in."""
+
+    code = "naive_time"
+
+
+class MissingTime(RowRejected):
+    """A row holds no event time at the mapping's timestamp path."""
+
+    code = "missing_time"
+
+
+class TooManyRejects(AppError):
+    """More rows were rejected than the import allows (`--max-reject-share`)."""
+
+    code = "too_many_rejects"
+
+
+class SelectionFileError(AppError):
+    """A `--settings` file is not the JSON `model select` writes."""
+
+    code = "selection_file_invalid"

@@ -1,32 +1,41 @@
 """Map a foreign file's columns onto our message schema's (dotted) field paths.
 
-Historical exports rarely match our contracts. A small YAML/JSON file says where each column goes:
+Historical exports rarely match our contracts. A small YAML/JSON file says where each column goes (the
+README's "Mapping reference" documents every key):
 
+    timezone: Asia/Shanghai    # naive times in the file are local times of this zone
     key: account_id            # dotted path in the mapped value that becomes the message key
-    timestamp: event_time      # dotted path holding the event time (ISO 8601 with offset, or epoch ms)
+    timestamp: event_time      # dotted path holding the event time
     fields:
       txn_id: transaction_id
-      acct_no: account_id
+      cust_no: [account_id, customer_id]          # one column feeding several fields
       amt: amount
       lat: {to: geo.lat, type: float}
-      ts_ms: {to: event_time, type: epoch_ms}
-    defaults:
+      ts: {to: event_time, format: "%Y%m%d%H%M%S"}
+    defaults:                  # used where the row has no value
       currency: CNY
+    constants:                 # always set, whatever the row holds
+      channel: pos
+    labels:                    # how the --labels file maps (same keys; default: Label field names)
+      fields: {txn_id: transaction_id, fraud_flag: {to: is_fraud, type: bool}}
 
-Pure: no I/O besides `load_mapping` reading the file.
+Pure: no I/O besides `load_mapping` reading the file. Coercion to the schema's own types (integer ids to
+strings, naive times to the zone) happens after mapping, in `app.schema_coerce`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import orjson
 import yaml
 
-from app.exceptions import MappingError
+from app.exceptions import MappingError, MissingTime, NaiveTime, ValueUnconvertible
 from sim.clock import iso, to_ms
 
 
@@ -41,16 +50,41 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
+def _int(value: Any) -> int:
+    return int(float(value)) if isinstance(value, str) and "." in value else int(value)
+
+
+def _text(value: Any) -> str:
+    """An id as text: `123`, `123.0` and `"123"` are all `"123"` (exports often write ids as numbers)."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
 CONVERTERS: dict[str, Callable[[Any], Any]] = {
-    "str": str, "int": lambda v: int(float(v)) if isinstance(v, str) and "." in v else int(v), "float": float,
-    "bool": _bool, "epoch_ms": lambda v: iso(int(float(v))), "epoch_s": lambda v: iso(int(float(v) * 1000)),
+    "str": _text, "int": _int, "float": float, "bool": _bool,
+    "epoch_ms": lambda v: iso(int(float(v))), "epoch_s": lambda v: iso(int(float(v) * 1000)),
 }
+_SPEC_KEYS = ("fields", "key", "timestamp", "defaults", "constants", "keep_unmapped", "timezone", "labels")
 
 
 @dataclass(frozen=True)
 class FieldRule:
-    target: str
+    """Where one column goes: one or more dotted targets, an optional type or `strptime` format."""
+
+    targets: tuple[str, ...]
     type: str | None = None
+    format: str | None = None
+
+    def convert(self, column: str, value: Any) -> Any:
+        try:
+            if self.format is not None:
+                return datetime.strptime(str(value).strip(), self.format).isoformat()
+            return value if self.type is None else CONVERTERS[self.type](value)
+        except (TypeError, ValueError) as err:
+            shape = f"format {self.format!r}" if self.format else self.type
+            msg = f"column {column!r} → {', '.join(self.targets)}: cannot convert {value!r} to {shape} ({err})"
+            raise ValueUnconvertible(msg) from err
 
 
 @dataclass(frozen=True)
@@ -62,6 +96,9 @@ class FieldMapping:
     timestamp: str = "event_time"
     defaults: Mapping[str, Any] = field(default_factory=dict)
     keep_unmapped: bool = False
+    constants: Mapping[str, Any] = field(default_factory=dict)
+    timezone: ZoneInfo | None = None
+    labels: FieldMapping | None = None  # the mapping for a labels file that goes with this one
 
     def apply(self, row: Mapping[str, Any]) -> dict[str, Any]:
         """A nested message value built from one flat row; empty cells count as missing."""
@@ -76,17 +113,24 @@ class FieldMapping:
                 continue
             if value is None or value == "":
                 continue
-            if rule.type is not None:
-                try:
-                    value = CONVERTERS[rule.type](value)
-                except (TypeError, ValueError) as err:
-                    msg = f"column {column!r} → {rule.target!r}: cannot convert {value!r} to {rule.type} ({err})"
-                    raise MappingError(msg) from err
-            set_path(out, rule.target, value)
+            value = rule.convert(column, value)
+            for target in rule.targets:
+                set_path(out, target, value)
+        for path, value in self.constants.items():
+            set_path(out, path, value)
         return out
+
+    def with_timezone(self, zone: ZoneInfo | None) -> FieldMapping:
+        """This mapping (and its labels mapping) reading naive times in `zone`; None keeps the file's own."""
+        if zone is None:
+            return self
+        labels = self.labels.with_timezone(zone) if self.labels is not None else None
+        return FieldMapping(self.fields, self.key, self.timestamp, self.defaults, self.keep_unmapped,
+                            self.constants, zone, labels)
 
 
 IDENTITY = FieldMapping(keep_unmapped=True)
+LABEL_IDENTITY = FieldMapping(keep_unmapped=True, key="transaction_id", timestamp="confirmed_at")
 
 
 def set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
@@ -111,41 +155,89 @@ def get_path(source: Mapping[str, Any], dotted: str) -> Any:
     return node
 
 
-def timestamp_ms(value: Mapping[str, Any], dotted: str) -> int:
-    """Event time of a mapped value in epoch ms: ISO 8601 with an offset, or an integer of epoch ms."""
+def aware(raw: Any, zone: ZoneInfo | None, where: str) -> datetime:
+    """A time value as an aware datetime: ISO 8601 (with offset, or naive and read in `zone`)."""
+    if isinstance(raw, datetime):
+        moment = raw
+    else:
+        try:
+            moment = datetime.fromisoformat(str(raw).strip())
+        except ValueError as err:
+            msg = f"{where}: {raw!r} is not an ISO 8601 time (map it with type epoch_ms/epoch_s or a format)"
+            raise ValueUnconvertible(msg) from err
+    if moment.tzinfo is None:
+        if zone is None:
+            msg = (f"{where}: {raw!r} has no UTC offset; set `timezone:` in the mapping or pass --timezone "
+                   "(e.g. Asia/Shanghai)")
+            raise NaiveTime(msg)
+        moment = moment.replace(tzinfo=zone)
+    return moment
+
+
+def timestamp_ms(value: Mapping[str, Any], dotted: str, zone: ZoneInfo | None = None) -> int:
+    """Event time of a mapped value in epoch ms: ISO 8601 (naive ones read in `zone`), or epoch ms."""
     raw = get_path(value, dotted)
     if raw is None:
-        raise MappingError(f"no event time at {dotted!r}; map a column to it or pass the right --time-field")
+        raise MissingTime(f"no event time at {dotted!r}; map a column to it or pass the right --time-field")
     if isinstance(raw, int | float) and not isinstance(raw, bool):
         return int(raw)
     text = str(raw).strip()
     if text.isdigit():
         return int(text)
+    return to_ms(aware(text, zone, f"event time at {dotted!r}"))
+
+
+def zone_of(name: str | None) -> ZoneInfo | None:
+    """An IANA zone name (`Asia/Shanghai`, `UTC`) as a ZoneInfo; None stays None."""
+    if name is None:
+        return None
     try:
-        return to_ms(text)
-    except ValueError as err:
-        raise MappingError(f"event time {raw!r} at {dotted!r} is neither ISO 8601 with offset nor epoch ms") from err
+        return ZoneInfo(str(name))
+    except (ZoneInfoNotFoundError, ValueError) as err:
+        raise MappingError(f"unknown time zone {name!r}; use an IANA name such as Asia/Shanghai or UTC") from err
 
 
-def parse_mapping(spec: Mapping[str, Any]) -> FieldMapping:
-    """Validate a mapping document (already parsed from YAML/JSON)."""
-    unknown = set(spec) - {"fields", "key", "timestamp", "defaults", "keep_unmapped"}
-    if unknown:
-        raise MappingError(f"unknown mapping keys {sorted(unknown)}; allowed: fields, key, timestamp, defaults, "
-                           "keep_unmapped")
-    rules: dict[str, FieldRule] = {}
-    for column, rule in (spec.get("fields") or {}).items():
-        if isinstance(rule, str):
-            rules[str(column)] = FieldRule(rule)
-        elif isinstance(rule, Mapping) and isinstance(rule.get("to"), str):
-            kind = rule.get("type")
+def _rule(column: str, rule: Any) -> FieldRule:
+    if isinstance(rule, str):
+        return FieldRule((rule,))
+    if isinstance(rule, list) and rule and all(isinstance(t, str) for t in rule):
+        return FieldRule(tuple(rule))
+    if isinstance(rule, Mapping):
+        to = rule.get("to")
+        targets = (to,) if isinstance(to, str) else tuple(to) if isinstance(to, list) else ()
+        kind, fmt = rule.get("type"), rule.get("format")
+        unknown = set(rule) - {"to", "type", "format"}
+        if targets and all(isinstance(t, str) for t in targets) and not unknown:
             if kind is not None and kind not in CONVERTERS:
                 raise MappingError(f"column {column!r}: unknown type {kind!r}; use one of {sorted(CONVERTERS)}")
-            rules[str(column)] = FieldRule(rule["to"], kind)
-        else:
-            raise MappingError(f"column {column!r}: expected a dotted path or {{to: path, type: ...}}, got {rule!r}")
-    return FieldMapping(rules, str(spec.get("key", "account_id")), str(spec.get("timestamp", "event_time")),
-                        dict(spec.get("defaults") or {}), bool(spec.get("keep_unmapped", False)))
+            return FieldRule(targets, kind, None if fmt is None else str(fmt))
+    raise MappingError(f"column {column!r}: expected a dotted path, a list of paths or {{to: path(s), type: ..., "
+                       f"format: ...}}, got {rule!r}")
+
+
+def parse_mapping(spec: Mapping[str, Any], *, labels: bool = False) -> FieldMapping:
+    """Validate a mapping document (already parsed from YAML/JSON); `labels` parses a labels section."""
+    unknown = set(spec) - set(_SPEC_KEYS) - ({"labels"} if labels else set())
+    if unknown or (labels and "labels" in spec):
+        raise MappingError(f"unknown mapping keys {sorted(unknown or {'labels'})}; allowed: "
+                           f"{', '.join(k for k in _SPEC_KEYS if not (labels and k == 'labels'))}")
+    fields = spec.get("fields") or {}
+    if not isinstance(fields, Mapping):
+        raise MappingError(f"'fields' must map column names to targets, got {type(fields).__name__}")
+    rules = {str(column): _rule(str(column), rule) for column, rule in fields.items()}
+    zone = zone_of(spec.get("timezone"))
+    label_spec = spec.get("labels")
+    if label_spec is not None and not isinstance(label_spec, Mapping):
+        raise MappingError(f"'labels' must be a mapping like the top level, got {type(label_spec).__name__}")
+    label_mapping = None
+    if label_spec is not None:
+        label_mapping = parse_mapping({"key": "transaction_id", "timestamp": "confirmed_at",
+                                       **({"timezone": spec["timezone"]} if "timezone" in spec else {}),
+                                       **label_spec}, labels=True)
+    default_key, default_time = ("transaction_id", "confirmed_at") if labels else ("account_id", "event_time")
+    return FieldMapping(rules, str(spec.get("key", default_key)), str(spec.get("timestamp", default_time)),
+                        dict(spec.get("defaults") or {}), bool(spec.get("keep_unmapped", False)),
+                        dict(spec.get("constants") or {}), zone, label_mapping)
 
 
 def load_mapping(path: str | Path) -> FieldMapping:

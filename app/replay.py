@@ -5,6 +5,10 @@ Keys, per-key order and event-time timestamps are kept; `--speed 1` replays at t
 
     python -m app.replay replay --source-topic transactions --target-topic sbx-transactions --from 2025-01-01
     python -m app.replay replay --file export.csv --mapping mapping.yaml --target-topic sbx-transactions
+    python -m app.replay replay --file export.csv --mapping mapping.yaml --timezone Asia/Shanghai --dry-run
+
+A file is imported as the other offline tools import it (`app.row_import`): rows that cannot be mapped or
+fail the schema are not sent, and more than `--max-reject-share` of them fails the run with exit 2.
 """
 
 from __future__ import annotations
@@ -17,15 +21,26 @@ from typing import Annotated
 
 import structlog
 import typer
+from rich.console import Console
 
 from app.commands.errors import exit_on_error
-from app.commands.options import setting_option, settings_from
+from app.commands.options import (
+    DryRun,
+    MappingFile,
+    MaxRejectShare,
+    TimeZone,
+    read_mapping,
+    setting_option,
+    settings_from,
+)
 from app.exceptions import ReplayError
-from app.field_mapping import load_mapping
+from app.field_mapping import IDENTITY, FieldMapping
+from app.import_preview import preview_file, render_preview
 from app.kafka_io import ensure_topics, make_producer, partition_count
 from app.pacing import EventTimePacer
 from app.progress import progress_bar
 from app.replay_sources import Offsets, ReplayRecord, count_file_rows, parse_offsets, read_file, read_topic
+from app.row_import import DEFAULT_MAX_REJECT_SHARE, RejectTally
 from app.timeopts import parse_time_ms
 
 log = structlog.get_logger(__name__)
@@ -42,8 +57,9 @@ class ReplayOptions:
     source_topic: str | None = None
     source_bootstrap: str | None = None
     file: Path | None = None
-    mapping_file: Path | None = None
+    mapping: FieldMapping | None = None
     kind: str | None = None
+    max_reject_share: float = DEFAULT_MAX_REJECT_SHARE
     start_ms: int | None = None
     end_ms: int | None = None
     start_offsets: Offsets = None
@@ -89,11 +105,11 @@ async def replay(options: ReplayOptions) -> ReplayStats:
                              start_offsets=options.start_offsets, end_offsets=options.end_offsets)
     else:
         assert options.file is not None
-        mapping = load_mapping(options.mapping_file) if options.mapping_file else None
         partitions = options.partitions
-        records = _aiter(read_file(options.file, mapping=mapping, kind=options.kind, start_ms=options.start_ms,
-                                   end_ms=options.end_ms))
-        total = count_file_rows(options.file) if options.progress else None
+        total = count_file_rows(options.file)
+        tally = RejectTally(f"{options.kind or 'transaction'}s {options.file}", options.max_reject_share, total)
+        records = _aiter(read_file(options.file, mapping=options.mapping, kind=options.kind,
+                                   start_ms=options.start_ms, end_ms=options.end_ms, tally=tally))
     await ensure_topics(options.target_bootstrap, [options.target_topic], partitions or DEFAULT_PARTITIONS)
     producer = make_producer(options.target_bootstrap)
     await producer.start()
@@ -137,8 +153,11 @@ def replay_command(
                                                         help="prefix for the target topic")] = None,
     source_topic: str | None = typer.Option(None, help="historical topic to read (all partitions)"),
     file: Path | None = typer.Option(None, help=".jsonl, .csv or .parquet file to read instead of a topic"),
-    mapping: Path | None = typer.Option(None, help="YAML/JSON mapping: file column → dotted schema field"),
-    kind: str | None = typer.Option(None, help="for simulator JSONL files: transaction, account_event or label"),
+    mapping: MappingFile = None,
+    timezone: TimeZone = None,
+    max_reject_share: MaxRejectShare = DEFAULT_MAX_REJECT_SHARE,
+    dry_run: DryRun = False,
+    kind: str | None = typer.Option(None, help="what the file holds: transaction (default), account_event or label"),
     start: str | None = typer.Option(None, "--from", help="first event time (inclusive): ISO 8601, date or epoch ms"),
     end: str | None = typer.Option(None, "--to", help="end event time (exclusive)"),
     start_offset: str | None = typer.Option(None, help="start offset: N for all partitions or P:N,P:N"),
@@ -155,9 +174,16 @@ def replay_command(
         name = target_topic or source_topic
         if name is None:
             raise ReplayError("give --target-topic when replaying a file")
+        if dry_run:
+            if file is None:
+                raise ReplayError("--dry-run checks an import: give --file (and --mapping)")
+            chosen = read_mapping(mapping, timezone) or IDENTITY
+            shown = preview_file(file, chosen, kind or "transaction", rows=5, max_share=max_reject_share)
+            raise typer.Exit(0 if render_preview([shown], Console()) else 2)
         options = ReplayOptions(
             target_bootstrap=settings.bootstrap_servers, target_topic=settings.topic(name), source_topic=source_topic,
-            source_bootstrap=source_bootstrap, file=file, mapping_file=mapping, kind=kind,
+            source_bootstrap=source_bootstrap, file=file, mapping=read_mapping(mapping, timezone), kind=kind,
+            max_reject_share=max_reject_share,
             start_ms=parse_time_ms(start), end_ms=parse_time_ms(end), start_offsets=parse_offsets(start_offset),
             end_offsets=parse_offsets(end_offset), speed=speed, partitions=partitions, progress=progress,
         )

@@ -17,10 +17,14 @@ from typing import Any
 import orjson
 import structlog
 from aiokafka import AIOKafkaConsumer, TopicPartition
+from pydantic import BaseModel
 
-from app.exceptions import MappingError, ReplaySourceError
-from app.field_mapping import IDENTITY, FieldMapping, get_path, timestamp_ms
+from app.exceptions import ReplaySourceError
+from app.field_mapping import IDENTITY, LABEL_IDENTITY, FieldMapping
 from app.kafka_io import topic_partitions
+from app.row_import import RejectTally, map_row
+from risk.validation import Rejection
+from schemas import AccountEvent, Label, Transaction
 
 log = structlog.get_logger(__name__)
 
@@ -34,6 +38,7 @@ class ReplayRecord:
 
 
 Offsets = int | Mapping[int, int] | None
+_ENVELOPE = {"kind", "key", "value", "deliver_at_ms"}
 
 
 def parse_offsets(spec: str | None) -> Offsets:
@@ -123,52 +128,60 @@ async def _merge(consumer: AIOKafkaConsumer, stop: dict[TopicPartition, int],
             active.discard(tp)
 
 
+MODELS: dict[str, type[BaseModel]] = {"transaction": Transaction, "account_event": AccountEvent, "label": Label}
+
+
 def read_file(path: str | Path, *, mapping: FieldMapping | None = None, kind: str | None = None,
-              start_ms: int | None = None, end_ms: int | None = None) -> Iterator[ReplayRecord]:
+              start_ms: int | None = None, end_ms: int | None = None,
+              tally: RejectTally | None = None) -> Iterator[ReplayRecord]:
     """Records of a `.jsonl`, `.csv` or `.parquet` file, in file order, optionally within a time range.
 
     A JSONL file written by `sim.write_jsonl` is recognised by its envelope: `kind` selects which messages
     (default: transaction) and the envelope's key and delivery time are used. Other rows go through
-    `mapping` (default: column names are dotted field paths).
+    `mapping` (default: column names are dotted field paths) and are validated as `kind`'s schema: with a
+    `tally`, rejected rows are counted and skipped, and the tally's share is checked once the file is read
+    (`TooManyRejects`); without one, the first bad row raises.
     """
     path = Path(path)
+    model = MODELS.get(kind or "transaction")
+    for number, row in enumerate(file_rows(path), 1):
+        if mapping is None and row.keys() >= _ENVELOPE:
+            if row["kind"] == (kind or "transaction"):
+                record = ReplayRecord(str(row["key"]).encode(), orjson.dumps(row["value"]),
+                                      int(row["deliver_at_ms"]))
+                if _in_range(record.timestamp_ms, start_ms, end_ms):
+                    yield record
+            continue
+        if tally is not None:
+            tally.rows += 1
+        mapped = map_row(row, mapping or (LABEL_IDENTITY if kind == "label" else IDENTITY), model)
+        if isinstance(mapped, Rejection):
+            if tally is None:
+                raise ReplaySourceError(f"{path} row {number}: {mapped.code}: {mapped.message}")
+            tally.reject(number, mapped.code, mapped.message)
+            continue
+        if _in_range(mapped.timestamp_ms, start_ms, end_ms):
+            yield ReplayRecord(mapped.key, mapped.value, mapped.timestamp_ms)
+    if tally is not None and tally.rows:
+        tally.check()
+
+
+def file_rows(path: Path) -> Iterator[dict[str, Any]]:
+    """The rows of a `.jsonl`, `.csv` or `.parquet` file as dicts, in file order."""
     if not path.exists():
         raise ReplaySourceError(f"replay file {path} does not exist")
     suffix = path.suffix.lower()
-    rows: Iterator[dict[str, Any]]
     if suffix in (".jsonl", ".ndjson", ".json"):
-        rows = _jsonl_rows(path)
-    elif suffix == ".csv":
-        rows = _csv_rows(path)
-    elif suffix == ".parquet":
-        rows = _parquet_rows(path)
-    else:
-        raise ReplaySourceError(f"replay file {path}: unknown format {suffix!r}; use .jsonl, .csv or .parquet")
-    for number, row in enumerate(rows, 1):
-        try:
-            record = _to_record(row, mapping, kind)
-        except MappingError as err:
-            raise ReplaySourceError(f"{path} row {number}: {err}") from err
-        if record is None:
-            continue
-        if _in_range(record.timestamp_ms, start_ms, end_ms):
-            yield record
+        return _jsonl_rows(path)
+    if suffix == ".csv":
+        return _csv_rows(path)
+    if suffix == ".parquet":
+        return _parquet_rows(path)
+    raise ReplaySourceError(f"replay file {path}: unknown format {suffix!r}; use .jsonl, .csv or .parquet")
 
 
 def _in_range(ts_ms: int, start_ms: int | None, end_ms: int | None) -> bool:
     return (start_ms is None or ts_ms >= start_ms) and (end_ms is None or ts_ms < end_ms)
-
-
-def _to_record(row: dict[str, Any], mapping: FieldMapping | None, kind: str | None) -> ReplayRecord | None:
-    if mapping is None and {"kind", "key", "value", "deliver_at_ms"} <= row.keys():
-        if row["kind"] != (kind or "transaction"):
-            return None
-        return ReplayRecord(str(row["key"]).encode(), orjson.dumps(row["value"]), int(row["deliver_at_ms"]))
-    mapping = mapping or IDENTITY
-    value = mapping.apply(row)
-    key = get_path(value, mapping.key)
-    return ReplayRecord(None if key is None else str(key).encode(), orjson.dumps(value),
-                        timestamp_ms(value, mapping.timestamp))
 
 
 def _jsonl_rows(path: Path) -> Iterator[dict[str, Any]]:
@@ -209,4 +222,4 @@ def count_file_rows(path: str | Path) -> int | None:
     return lines - 1 if path.suffix.lower() == ".csv" else lines
 
 
-__all__ = ["ReplayRecord", "count_file_rows", "parse_offsets", "read_file", "read_topic"]
+__all__ = ["ReplayRecord", "count_file_rows", "file_rows", "parse_offsets", "read_file", "read_topic"]

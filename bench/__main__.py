@@ -1,4 +1,4 @@
-"""`make bench`: pipeline, rule engine and model scoring, each as a ratio to a baseline from the same run.
+"""`make bench`: pipeline, rule engine, model scoring and backtest, each as a ratio to a baseline from the same run.
 
 Machines are shared and noisy, so absolute figures are reported next to a baseline measured in the same
 run (raw Kafka passthrough, plain numpy) and the ratio is the number to compare across runs.
@@ -83,7 +83,9 @@ def _print_pipeline(result: dict[str, Any], console: Console) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["pipeline", "rules", "model"], action="append")
+    parser.add_argument("--only", choices=["pipeline", "rules", "model", "backtest"], action="append")
+    parser.add_argument("--backtest-cards", type=int, default=20,
+                        help="cards in the backtest probe's export (N = cards x 96 days x ~3, then 4N)")
     parser.add_argument("--saturation", type=int, default=6000, help="transactions for the saturation run")
     parser.add_argument("--loads", type=int, nargs="+", default=[100, 250, 500, 1000], help="offered tx/s")
     parser.add_argument("--load-seconds", type=float, default=6.0)
@@ -95,7 +97,7 @@ def main() -> None:
     dev = build_settings(DevSettings)
     configure_logging("warning")
     console = Console()
-    parts = args.only or ["rules", "model", "pipeline"]
+    parts = args.only or ["rules", "model", "backtest", "pipeline"]
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if "rules" in parts:
         from bench import rules_bench
@@ -107,6 +109,12 @@ def main() -> None:
 
         with console.status("model: shipped-settings LightGBM over 100k rows…"):
             results["model"] = model_bench.main()  # prints its own table
+    if "backtest" in parts:
+        from bench import backtest_bench
+
+        with console.status("backtest: a foreign CSV at N and 4N transactions, peak RSS and tx/s…"):
+            results["backtest"] = backtest_bench.measure(cards=args.backtest_cards)
+        backtest_bench.print_result(results["backtest"], console)
     if "pipeline" in parts:
         results["pipeline"] = _pipeline(args, dev, console)
         _print_pipeline(results["pipeline"], console)

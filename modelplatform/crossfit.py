@@ -18,15 +18,21 @@ import numpy as np
 import structlog
 
 from modelplatform.combiner import fit_combiner
-from modelplatform.dataset import LabelledSet
+from modelplatform.dataset import NO_LIMIT_MS, LabelledSet
 from modelplatform.exceptions import TrainingError
 from modelplatform.pipeline import score_set
+from modelplatform.records import ms_to_iso
 from modelplatform.train import LgbmParams, train_lgbm
 from risk.policy import Combiner
 
 log = structlog.get_logger(__name__)
 
 DEFAULT_FOLDS = 4
+
+
+def _when(ms: int) -> str:
+    """ISO time for a card, or "open" for an unbounded end of a window."""
+    return "open" if abs(ms) >= NO_LIMIT_MS else ms_to_iso(ms)
 
 
 def account_folds(account_ids: Sequence[str] | np.ndarray, folds: int) -> np.ndarray:
@@ -60,4 +66,5 @@ def cross_fitted_combiner(ds: LabelledSet, *, feature_names: Sequence[str], para
     scores = out_of_fold_scores(ds, feature_names=feature_names, params=params, folds=folds)
     return fit_combiner(ds.rule_score, scores, ds.y,
                         fitted_on=f"{folds}-fold out-of-fold scores (folds by account) on the training window "
-                                  f"[{ds.start_ms}, {ds.end_ms}) with labels confirmed by {ds.cutoff_ms}")
+                                  f"[{_when(ds.start_ms)}, {_when(ds.end_ms)}) with labels confirmed by "
+                                  f"{_when(ds.cutoff_ms)}")

@@ -13,7 +13,6 @@ from modelplatform.card import ModelCard
 from modelplatform.dataset import LabelledSet, Split
 from modelplatform.features import model_features
 from modelplatform.metrics import Blend, ScoreMetrics, evaluate, linear_blend, standard_scores
-from modelplatform.plots import plot_curves
 from modelplatform.registry import Registry
 from modelplatform.train import LgbmParams, train_lgbm, train_logistic
 from risk.model.artifact import ModelArtifact
@@ -66,6 +65,8 @@ def write_curves(ds: LabelledSet, evaluation: Evaluation, path: Path, title: str
     """PNG of the curves, when the window has both classes (curves are undefined otherwise)."""
     if not 0 < ds.positives < len(ds):
         return None
+    from modelplatform.plots import plot_curves  # matplotlib is the [tools] extra: only when a chart is drawn
+
     return plot_curves(ds.y, evaluation.scores, path, title=title)
 
 

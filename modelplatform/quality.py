@@ -41,7 +41,7 @@ from modelplatform.features import model_features
 from modelplatform.history import HistoryMeta, HistoryPaths, day_ms
 from modelplatform.metrics import Blend
 from modelplatform.pipeline import POLICY_FILE, EvalSettings, TrainingResult, train_and_register
-from modelplatform.records import read_jsonl
+from modelplatform.records import ms_to_iso, read_jsonl
 from modelplatform.registry import Registry
 from modelplatform.train import LgbmParams
 from risk.policy import Combiner, combine_array, parse_policy
@@ -72,17 +72,31 @@ class QualitySpec:
     eval_maturity_days: float = 30.0  # evaluation labels: those confirmed by eval end + this
     unlabelled: Unlabelled = Unlabelled.GENUINE
     warmup_days: float = 0.0  # first days left out of training (immature long-window features)
+    train_from_ms: int | None = None  # explicit training start (wins over the warm-up when later)
+    train_to_ms: int | None = None  # explicit training end (wins over split - gap when earlier)
+
+    def train_start(self, meta: HistoryMeta) -> int:
+        start = day_ms(meta, self.warmup_days)
+        return start if self.train_from_ms is None else max(start, self.train_from_ms)
 
     def windows(self, meta: HistoryMeta) -> tuple[int, int, int, int]:
         """(train end, split, eval end, eval cut-off) in epoch ms."""
         split = day_ms(meta, meta.days - self.eval_days)
         train_end = day_ms(meta, meta.days - self.eval_days - self.train_gap_days)
+        if self.train_to_ms is not None:
+            if self.train_to_ms > train_end:
+                msg = (f"--train-to {ms_to_iso(self.train_to_ms)} is after the last trainable time "
+                       f"{ms_to_iso(train_end)} (split minus the label delay); move it earlier or shorten "
+                       "--eval-days / --label-delay-days")
+                raise DatasetError(msg)
+            train_end = self.train_to_ms
         if not meta.start_ms < train_end <= split < meta.end_ms:
-            msg = (f"a {meta.days}-day history cannot hold {self.eval_days} evaluation days after a "
-                   f"{self.train_gap_days}-day gap")
+            msg = (f"a {meta.days:g}-day history cannot hold {self.eval_days:g} evaluation days after a "
+                   f"{self.train_gap_days:g}-day label delay")
             raise DatasetError(msg)
-        if day_ms(meta, self.warmup_days) >= train_end:
-            msg = f"{self.warmup_days} warm-up days leave no training rows before the split"
+        if self.train_start(meta) >= train_end:
+            msg = (f"training would start at {ms_to_iso(self.train_start(meta))} (warm-up / --train-from) and end "
+                   f"at {ms_to_iso(train_end)}: no training rows")
             raise DatasetError(msg)
         return train_end, split, meta.end_ms, meta.end_ms + int(self.eval_maturity_days * 86_400_000)
 
@@ -97,7 +111,7 @@ def history_split(meta: HistoryMeta, decisions: Iterable[DecisionRecord], labels
     """Train [start + warm-up, split - gap) with labels known at the split; evaluate [split, end) in hindsight."""
     decisions, labels = list(decisions), list(labels)
     train_end, split, end, eval_cutoff = spec.windows(meta)
-    train = build_set(decisions, labels, start_ms=day_ms(meta, spec.warmup_days), end_ms=train_end, cutoff_ms=split,
+    train = build_set(decisions, labels, start_ms=spec.train_start(meta), end_ms=train_end, cutoff_ms=split,
                       unlabelled=spec.unlabelled)
     evaluation = build_set(decisions, labels, start_ms=split, end_ms=end, cutoff_ms=eval_cutoff,
                            unlabelled=spec.unlabelled)
@@ -121,28 +135,25 @@ def policy_yaml(policy: PolicySpec) -> str:
     return text
 
 
-def train_on_history(root: Path, *, version: str, name: str = "fraud-lgbm", spec: QualitySpec = QualitySpec(),
-                     registry: Registry | None = None, params: LgbmParams = LgbmParams(), k: int = 20,
-                     budget: float = 0.01, policy_text: str | None = None, fit_combiner: bool = True,
+def train_on_history(root: Path, *, version: str, policy_text: str, name: str = "fraud-lgbm",
+                     spec: QualitySpec = QualitySpec(), registry: Registry | None = None,
+                     params: LgbmParams = LgbmParams(), k: int = 20, budget: float = 0.01, fit_combiner: bool = True,
                      folds: int = DEFAULT_FOLDS, show_progress: bool = False) -> TrainingResult:
     """Train model + baseline on a history directory and measure them next to rules and the policy's
-    combined score (with a combiner cross-fitted on the training window unless `fit_combiner` is off)."""
+    combined score (with a combiner cross-fitted on the training window unless `fit_combiner` is off).
+    `policy_text` is the policy to start from (the entry point reads the shipped one from its settings)."""
     paths = HistoryPaths(root)
     meta = paths.read_meta()
     split = history_split(meta, *load_history(paths), spec)
-    if policy_text is None:
-        from app.settings import Settings
-
-        policy_text = Settings().policy_path.read_text(encoding="utf-8")
     policy = parse_policy(policy_text)
     if fit_combiner:
         combiner = cross_fitted_combiner(split.train, feature_names=model_features(), params=params, folds=folds)
         policy = policy_with_combiner(policy, combiner, f"{name}/{version}")
     train_end, split_ms, _, eval_cutoff = spec.windows(meta)
-    notes = [f"history {root}: seed {meta.seed}, {meta.customers} customers, {meta.days} days",
-             f"train rows from {day_ms(meta, spec.warmup_days)} before {train_end} with labels confirmed by "
-             f"{split_ms}; evaluation from {split_ms} "
-             f"with labels confirmed by {eval_cutoff}",
+    notes = [f"history {root}: {meta.describe()}, {meta.transactions} transactions over {meta.days:.1f} days",
+             f"train rows from {ms_to_iso(spec.train_start(meta))} before {ms_to_iso(train_end)} with labels "
+             f"confirmed by {ms_to_iso(split_ms)}; evaluation from {ms_to_iso(split_ms)} with labels confirmed by "
+             f"{ms_to_iso(eval_cutoff)}",
              describe_blend(policy)]
     result = train_and_register(split, name=name, version=version, registry=registry, params=params,
                                 settings=EvalSettings(k=k, budget=budget, blend=policy_blend(policy)),

@@ -54,4 +54,5 @@ def read_jsonl(path: Path) -> Iterator[dict[str, Any]]:
 
 def ms_to_iso(ms: int) -> str:
     """Epoch ms → ISO-8601 UTC text, for cards and reports."""
-    return (_EPOCH + timedelta(milliseconds=ms)).isoformat().replace("+00:00", "Z")
+    moment = _EPOCH + timedelta(milliseconds=ms)
+    return moment.isoformat(timespec="milliseconds" if ms % 1000 else "seconds").replace("+00:00", "Z")

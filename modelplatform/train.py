@@ -118,14 +118,24 @@ def _damped_step(design: np.ndarray, y: np.ndarray, w: np.ndarray, step: np.ndar
     return w, loss, np.zeros_like(step)
 
 
+def _column_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-column mean and deviation over the present (non-NaN) values; 0 and 1 for a column with none or
+    no spread. Written out rather than `np.nanmean`, which warns on an all-missing column (a feature that
+    a bank's data never fills, e.g. device ids in a card export) although that case is expected here."""
+    present = ~np.isnan(values)
+    count = present.sum(axis=0)
+    filled = np.where(present, values, 0.0)
+    mean = np.divide(filled.sum(axis=0), count, out=np.zeros(values.shape[1]), where=count > 0)
+    centred = np.where(present, values - mean, 0.0)
+    spread = np.sqrt(np.divide((centred ** 2).sum(axis=0), count, out=np.ones(values.shape[1]), where=count > 0))
+    spread[spread <= 1e-12] = 1.0
+    return mean, spread
+
+
 def fit_logistic(x: np.ndarray, y: np.ndarray, config: LogisticConfig = LogisticConfig(), *,
                  show_progress: bool = False) -> LogisticParams:
     """L2-penalised logistic regression by Newton's method (IRLS) on the shared transform."""
-    logged = signed_log1p(x.astype(np.float64))
-    with np.errstate(all="ignore"):
-        mean = np.nan_to_num(np.nanmean(logged, axis=0), nan=0.0)
-        scale = np.nan_to_num(np.nanstd(logged, axis=0), nan=1.0)
-    scale[scale <= 1e-12] = 1.0
+    mean, scale = _column_stats(signed_log1p(x.astype(np.float64)))
     params = LogisticParams(mean, scale, np.zeros(x.shape[1]), 0.0)
     design = np.c_[np.ones(len(x)), params.design(x)]
     yf = y.astype(np.float64)

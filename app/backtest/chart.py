@@ -10,7 +10,6 @@ matplotlib.use("Agg")  # headless: must precede pyplot
 import matplotlib.pyplot as plt
 import numpy as np
 
-from app.backtest.rows import columns
 from app.backtest.runner import Backtest, Evaluation
 from modelplatform.metrics import average_precision, pr_curve
 
@@ -35,7 +34,7 @@ def _scatter(ax: plt.Axes, run: Evaluation) -> None:
 
 def _pr(ax: plt.Axes, runs: dict[str, Evaluation]) -> None:
     for name, run in runs.items():
-        cols = columns(run.rows)
+        cols = run.columns
         if cols.y.sum() == 0:
             continue
         recall, precision = pr_curve(cols.y, cols.score)

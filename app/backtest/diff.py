@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
+
 from app.backtest.evaluate import RuleStats
 from app.backtest.exceptions import BacktestError
-from app.backtest.rows import Row
+from app.backtest.rows import ACTIONS, Columns
+
+ALLOW = ACTIONS.index("ALLOW")
 
 
 @dataclass(frozen=True)
@@ -42,25 +45,21 @@ class ActionChanges:
     genuine_no_longer_alerted: int
 
 
-def action_changes(baseline: Sequence[Row], candidate: Sequence[Row]) -> ActionChanges:
+def action_changes(baseline: Columns, candidate: Columns) -> ActionChanges:
     """Pair decisions by transaction id; both runs must have decided the same transactions."""
-    old = {r.transaction_id: r for r in baseline}
-    new = {r.transaction_id: r for r in candidate}
-    if old.keys() != new.keys():
-        only = sorted(old.keys() ^ new.keys())[:5]
-        raise BacktestError(f"baseline and candidate decided different transactions (e.g. {only}); "
-                            "both runs must read the same input")
-    changes: Counter[str] = Counter()
-    counts = Counter[str]()
-    for tx_id, b in old.items():
-        c = new[tx_id]
-        if b.action == c.action:
-            continue
-        changes[f"{b.action}→{c.action}"] += 1
-        if b.alerted != c.alerted:
-            who = "frauds" if c.fraud else "genuine"
-            counts[f"{who}_{'newly' if c.alerted else 'no_longer'}_alerted"] += 1
-    return ActionChanges(changes=dict(sorted(changes.items(), key=lambda kv: (-kv[1], kv[0]))),
-                         changed=sum(changes.values()), **{k: counts[k] for k in (
-                             "frauds_newly_alerted", "frauds_no_longer_alerted", "genuine_newly_alerted",
-                             "genuine_no_longer_alerted")})
+    order_b, order_c = np.argsort(baseline.tx, kind="stable"), np.argsort(candidate.tx, kind="stable")
+    if len(order_b) != len(order_c) or not np.array_equal(baseline.tx[order_b], candidate.tx[order_c]):
+        raise BacktestError(f"baseline and candidate decided different transactions ({len(baseline)} vs "
+                            f"{len(candidate)} decisions); both runs must read the same input")
+    old, new = baseline.action[order_b], candidate.action[order_c]
+    fraud = candidate.y[order_c] == 1
+    moved = old != new
+    pairs, counts = np.unique(old[moved].astype(np.int16) * len(ACTIONS) + new[moved], return_counts=True)
+    changes = {f"{ACTIONS[p // len(ACTIONS)]}→{ACTIONS[p % len(ACTIONS)]}": int(n)
+               for p, n in zip(pairs, counts, strict=True)}
+    was, now = old != ALLOW, new != ALLOW
+    return ActionChanges(
+        changes=dict(sorted(changes.items(), key=lambda kv: (-kv[1], kv[0]))), changed=int(moved.sum()),
+        frauds_newly_alerted=int((fraud & now & ~was).sum()), frauds_no_longer_alerted=int((fraud & was & ~now).sum()),
+        genuine_newly_alerted=int((~fraud & now & ~was).sum()),
+        genuine_no_longer_alerted=int((~fraud & was & ~now).sum()))

@@ -1,4 +1,4 @@
-"""Per-rule, per-scenario and overall quality of one backtest run. Pure: rows in, plain dataclasses out.
+"""Per-rule, per-scenario and overall quality of one backtest run. Pure: columns in, plain dataclasses out.
 
 Precision and recall are per transaction: a rule "hits" a transaction when it fires on it (active or
 shadow), a hit is true when the transaction is fraud (see `truth`). Undefined ratios (no hits, no fraud)
@@ -8,13 +8,12 @@ are NaN here and `null` in the JSON report.
 from __future__ import annotations
 
 import math
-from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
-from app.backtest.rows import Row, bank_days, columns
+from app.backtest.rows import ACTIONS, Columns, bank_days
 from modelplatform.metrics import average_precision, daily_precision_at_k, recall_at_budget, roc_auc
 
 GENUINE = "genuine"
@@ -37,21 +36,21 @@ class RuleStats:
     alerts_per_day: float
 
 
-def rule_stats(rows: Sequence[Row], rule_ids: Iterable[str], *, days: int) -> list[RuleStats]:
+def rule_stats(cols: Columns, rule_ids: Iterable[str], *, days: int) -> list[RuleStats]:
     """One entry per rule in `rule_ids` (zero-hit rules included, they are news too), then any other rule
     that fired (e.g. from a scope), in the order given."""
-    hits, shadow, fraud_hits = Counter[str](), Counter[str](), Counter[str]()
-    for row in rows:
-        for rule_id in row.active_rules + row.shadow_rules:
-            hits[rule_id] += 1
-            fraud_hits[rule_id] += row.fraud
-        shadow.update(row.shadow_rules)
-    frauds = sum(r.fraud for r in rows)
-    ordered = list(dict.fromkeys([*rule_ids, *hits]))
-    return [RuleStats(rule_id=rid, hits=hits[rid], shadow_hits=shadow[rid], fraud_hits=fraud_hits[rid],
-                      hit_rate=_ratio(hits[rid], len(rows)), precision=_ratio(fraud_hits[rid], hits[rid]),
-                      recall=_ratio(fraud_hits[rid], frauds), alerts_per_day=_ratio(hits[rid], days))
-            for rid in ordered]
+    frauds = int(cols.y.sum())
+    empty = np.zeros(0, dtype=np.int64)
+    ordered = list(dict.fromkeys([*rule_ids, *cols.active, *cols.shadow]))
+    stats = []
+    for rid in ordered:
+        active, shadow = cols.active.get(rid, empty), cols.shadow.get(rid, empty)
+        hits = len(active) + len(shadow)
+        fraud_hits = int(cols.y[active].sum() + cols.y[shadow].sum())
+        stats.append(RuleStats(rule_id=rid, hits=hits, shadow_hits=len(shadow), fraud_hits=fraud_hits,
+                               hit_rate=_ratio(hits, len(cols)), precision=_ratio(fraud_hits, hits),
+                               recall=_ratio(fraud_hits, frauds), alerts_per_day=_ratio(hits, days)))
+    return stats
 
 
 @dataclass(frozen=True)
@@ -64,15 +63,16 @@ class ScenarioStats:
     rate: float
 
 
-def scenario_stats(rows: Sequence[Row]) -> list[ScenarioStats]:
+def scenario_stats(cols: Columns) -> list[ScenarioStats]:
     """Per scenario tag (fraud without a tag: `untagged`), plus `genuine`; sorted by name."""
-    total, alerted = Counter[str](), Counter[str]()
-    for row in rows:
-        name = (row.scenario or UNTAGGED) if row.fraud else GENUINE
-        total[name] += 1
-        alerted[name] += row.alerted
-    return [ScenarioStats(name, total[name], alerted[name], _ratio(alerted[name], total[name]))
-            for name in sorted(total)]
+    alerted = cols.alerted
+    groups = {GENUINE: cols.y == 0}
+    fraud = cols.y == 1
+    for code in np.unique(cols.scenario[fraud]):
+        name = cols.scenarios[code] if code >= 0 else UNTAGGED
+        groups[name] = fraud & (cols.scenario == code)
+    stats = [(name, int(mask.sum()), int(alerted[mask].sum())) for name, mask in groups.items()]
+    return [ScenarioStats(name, total, hit, _ratio(hit, total)) for name, total, hit in sorted(stats) if total]
 
 
 @dataclass(frozen=True)
@@ -93,21 +93,23 @@ class Overall:
     budget: float
 
 
-def overall(rows: Sequence[Row], *, k: int, budget: float, utc_offset_minutes: int) -> Overall:
+def overall(cols: Columns, *, k: int, budget: float, utc_offset_minutes: int) -> Overall:
     """Whole-run numbers; the ranking metrics use the decision `score` (rules, or rules + model)."""
-    cols = columns(list(rows))
-    alerts = sum(r.alerted for r in rows)
-    caught = sum(r.alerted and r.fraud for r in rows)
+    n = len(cols)
+    alerted = cols.alerted
+    alerts = int(alerted.sum())
+    caught = int((alerted & (cols.y == 1)).sum())
     frauds = int(cols.y.sum())
     daily = (daily_precision_at_k(cols.y, cols.score, cols.account_id, cols.event_time_ms, k,
-                                  day_offset_ms=utc_offset_minutes * 60_000) if rows else {})
+                                  day_offset_ms=utc_offset_minutes * 60_000) if n else {})
+    codes, counts = np.unique(cols.action, return_counts=True)
     return Overall(
-        transactions=len(rows), frauds=frauds, days=bank_days(rows, utc_offset_minutes),
-        actions=dict(sorted(Counter(r.action for r in rows).items())), alerts=alerts,
+        transactions=n, frauds=frauds, days=bank_days(cols.event_time_ms, utc_offset_minutes),
+        actions=dict(sorted((ACTIONS[c], int(m)) for c, m in zip(codes, counts, strict=True))), alerts=alerts,
         alert_precision=_ratio(caught, alerts), alert_recall=_ratio(caught, frauds),
-        auc=roc_auc(cols.y, cols.score) if rows else math.nan,
-        average_precision=average_precision(cols.y, cols.score) if rows else math.nan,
+        auc=roc_auc(cols.y, cols.score) if n else math.nan,
+        average_precision=average_precision(cols.y, cols.score) if n else math.nan,
         precision_at_k=float(np.mean(list(daily.values()))) if daily else math.nan,
         daily_precision_at_k=daily,
-        recall_at_budget=recall_at_budget(cols.y, cols.score, budget) if rows else math.nan,
+        recall_at_budget=recall_at_budget(cols.y, cols.score, budget) if n else math.nan,
         k=k, budget=budget)

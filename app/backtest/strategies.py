@@ -7,6 +7,7 @@ points at, or the shipped default when nothing was ever published, as `rules dif
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,14 +44,23 @@ def from_file(path: Path) -> RulesetText:
 
 
 async def deployed(settings: Settings) -> RulesetText:
-    """What the workers run now: the control topic's active ruleset, else the shipped default."""
+    """What the workers run now: the control topic's active ruleset, else the shipped default.
+
+    Reading needs no admin token (`read_state` takes records as they stand when none is set); an
+    unreachable broker is one line that says what to do, not a client library's log."""
+    topic = settings.topic("fraudstream-control")
+    quiet = logging.getLogger("aiokafka")
+    level = quiet.level
+    quiet.setLevel(logging.CRITICAL)  # its connection errors would repeat ours, several lines long
     try:
         artifacts, pointers = await read_state(settings)
-    except Exception as err:
-        msg = (f"cannot read the deployed ruleset from {settings.bootstrap_servers} "
-               f"(topic {settings.topic('fraudstream-control')}): {err}; use --baseline default to compare "
-               "with the shipped ruleset, or --baseline FILE")
+    except Exception as err:  # any client failure means the same thing here: the topic cannot be read
+        msg = (f"--baseline deployed reads the control topic {topic} at {settings.bootstrap_servers}, which "
+               f"cannot be reached ({type(err).__name__}); start Kafka, or use --baseline default (the shipped "
+               "ruleset) or --baseline FILE")
         raise BacktestError(msg) from err
+    finally:
+        quiet.setLevel(level)
     pointer = pointers.get("ruleset")
     if pointer is None:
         return RulesetText(bundle(settings.ruleset_path), f"default {settings.ruleset_path} (none deployed)")

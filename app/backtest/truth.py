@@ -26,14 +26,28 @@ class Truth:
         return self.fraud.get(transaction_id)
 
 
-def truth_from_labels(labels: Iterable[Mapping[str, Any]]) -> Truth:
-    """Fold label values (shaped like `schemas.label.Label`) into a Truth; a later genuine never clears fraud."""
-    fraud: dict[str, str | None] = {}
-    count = 0
-    for label in labels:
-        count += 1
+class TruthBuilder:
+    """Folds label values as a run streams past them; keeps only the fraud ids (a later genuine never
+    clears fraud)."""
+
+    def __init__(self) -> None:
+        self._fraud: dict[str, str | None] = {}
+        self._count = 0
+
+    def add(self, label: Mapping[str, Any]) -> None:
+        self._count += 1
         if not label.get("is_fraud"):
-            continue
+            return
         tx_id = str(label["transaction_id"])
-        fraud[tx_id] = fraud.get(tx_id) or label.get("scenario")
-    return Truth(fraud=fraud, labelled=count)
+        self._fraud[tx_id] = self._fraud.get(tx_id) or label.get("scenario")
+
+    def truth(self) -> Truth:
+        return Truth(fraud=dict(self._fraud), labelled=self._count)
+
+
+def truth_from_labels(labels: Iterable[Mapping[str, Any]]) -> Truth:
+    """Fold label values (shaped like `schemas.label.Label`) into a Truth."""
+    builder = TruthBuilder()
+    for label in labels:
+        builder.add(label)
+    return builder.truth()

@@ -13,10 +13,11 @@ import pytest
 from typer.testing import CliRunner
 
 from app.commands.model import cli
+from app.model_history import shipped_sources
 from app.settings import Settings
 from modelplatform.dataset import build_set, parse_decision, parse_label
 from modelplatform.features import model_features
-from modelplatform.history import HistoryPaths, record_history
+from modelplatform.history import HistoryPaths, record_simulation
 from modelplatform.quality import policy_with_combiner, policy_yaml
 from modelplatform.records import read_jsonl
 from modelplatform.train import LgbmParams, train_lgbm, train_logistic
@@ -27,13 +28,15 @@ from tests.conftest import record_traffic
 from tests.integration.harness import ADMIN_TOKEN, WorkerProcess, consume, produce, values
 from tests.integration.traffic import encode, transaction
 
+SHIPPED = shipped_sources(Settings())
+
 RUNNER = CliRunner()
 
 
 def _artifacts(tmp_path):
     """A small champion (LightGBM) and challenger (logistic) trained on a 3-day pipeline history."""
     root = tmp_path / "history"
-    record_history(SimConfig(seed=2, customers=200, days=3, fraud_rate=0.05), root)
+    record_simulation(SimConfig(seed=2, customers=200, days=3, fraud_rate=0.05), root, sources=SHIPPED)
     paths = HistoryPaths(root)
     ds = build_set([parse_decision(r) for r in read_jsonl(paths.decisions)],
                    [parse_label(r) for r in read_jsonl(paths.labels)],

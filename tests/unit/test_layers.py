@@ -16,6 +16,7 @@ FORBIDDEN = {
     "risk": ("app", "agents", "tables", "modelplatform", "sim", *FRAMEWORKS),
     "tables": ("app", "modelplatform", "sim"),
     "agents": ("app", "modelplatform", "sim"),
+    "modelplatform": ("app",),  # settings and the control plane are built at the entry point and passed down
 }
 # The framework adapters: the only modules of agents/ and tables/ that may import an engine.
 ENGINE_ADAPTERS = {"agents/register.py": "faust", "agents/quix_dataframes.py": "quixstreams",

@@ -36,12 +36,13 @@ def test_a_command_that_needs_the_tools_extra_says_which_to_install(tmp_path):
     assert "Traceback" not in done.stderr
 
 
-def test_a_module_of_the_extra_imported_deep_in_a_command_still_ends_in_one_line(tmp_path):
-    """`model train` draws its charts through modelplatform/plots.py, which imports matplotlib directly."""
+def test_model_train_asks_for_the_extra_before_it_starts(tmp_path):
+    """`model train` draws ROC/PR charts (modelplatform/plots.py imports matplotlib when it draws)."""
     done = _run(f"import sys; from app import cli; sys.argv = ['fraudstream', 'model', 'train', '--history', "
                 f"'{tmp_path}', '--version', 'x', '--root', '{tmp_path}']; cli.main()")
     assert done.returncode == 2, done.stderr
-    assert done.stderr.startswith("error[extra_missing]: matplotlib is not installed"), done.stderr
+    assert done.stderr.startswith("error[extra_missing]: model train (its ROC/PR charts) needs matplotlib"), \
+        done.stderr
 
 
 def _locked() -> dict[str, list[str]]:

@@ -83,3 +83,19 @@ def test_parquet_file_is_replayed_through_the_mapping(tmp_path: Path) -> None:
     records = list(read_file(path, mapping=parse_mapping(SPEC)))
     assert [r.timestamp_ms for r in records] == [1_735_660_800_000, 1_735_660_801_000]
     assert Transaction.model_validate_json(records[1].value).transaction_id == "T2"
+
+
+def test_replay_dry_run_counts_rejects_and_fails_when_a_real_run_would(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from app.replay import cli
+    from bench.foreign import write_foreign
+
+    files = write_foreign(tmp_path, cards=6, days=2)
+    no_zone = tmp_path / "no-zone.yaml"
+    no_zone.write_text(files.mapping.read_text().replace("timezone: Asia/Shanghai\n", ""))
+    args = ["--file", str(files.transactions), "--target-topic", "sbx", "--dry-run"]
+    failed = CliRunner().invoke(cli, [*args, "--mapping", str(no_zone)])
+    assert failed.exit_code == 2 and "naive_time" in failed.output and "a real run would fail" in failed.output
+    rescued = CliRunner().invoke(cli, [*args, "--mapping", str(no_zone), "--timezone", "Asia/Shanghai"])
+    assert rescued.exit_code == 0 and f"{files.rows} rows read, 0 rejected" in rescued.output

@@ -14,8 +14,10 @@ import pytest
 
 from agents.local import LocalPipeline
 from app.control.holder import StrategyHolder
+from app.model_history import shipped_sources
+from app.settings import Settings
 from modelplatform.dataset import parse_label
-from modelplatform.history import HistoryPaths, as_input, record_history, shipped_sources
+from modelplatform.history import HistoryPaths, as_input, record_simulation
 from modelplatform.metrics import average_precision
 from modelplatform.quality import QualitySpec, policy_blend_from_text, train_on_history
 from modelplatform.records import read_jsonl
@@ -26,6 +28,8 @@ from risk.policy import combine_array, parse_policy
 from sim.config import SimConfig
 from sim.engine import simulate
 
+SHIPPED = shipped_sources(Settings())
+
 CONFIG = SimConfig(seed=2, customers=400, days=10, fraud_rate=0.03)
 SPEC = QualitySpec(eval_days=3)
 
@@ -33,13 +37,14 @@ SPEC = QualitySpec(eval_days=3)
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     root = tmp_path_factory.mktemp("history")
-    return root, record_history(CONFIG, root)
+    return root, record_simulation(CONFIG, root, sources=SHIPPED)
 
 
 @pytest.fixture(scope="module")
 def trained(history, tmp_path_factory):
     root, _ = history
-    return train_on_history(root, version="t1", spec=SPEC, params=LgbmParams(num_trees=40, num_leaves=15),
+    return train_on_history(root, policy_text=SHIPPED.policy, version="t1", spec=SPEC,
+                            params=LgbmParams(num_trees=40, num_leaves=15),
                             registry=Registry(tmp_path_factory.mktemp("registry")))
 
 
@@ -74,7 +79,7 @@ def test_model_beats_the_constant_predictor_and_the_combined_score_is_measured(t
 
 def test_training_fits_the_combiner_and_measures_combined_with_that_policy(trained):
     policy = parse_policy(trained.policy_text)
-    shipped = parse_policy(shipped_sources().policy)
+    shipped = parse_policy(shipped_sources(Settings()).policy)
     assert policy.combiner is not None and "out-of-fold" in policy.combiner.fitted_on
     assert policy.version == f"{shipped.version}+fraud-lgbm:t1"
     assert policy.thresholds == shipped.thresholds  # only the combination changes
@@ -85,9 +90,9 @@ def test_training_fits_the_combiner_and_measures_combined_with_that_policy(train
 
 def test_without_the_combiner_combined_is_the_given_policys_own_blend(history):
     root, _ = history
-    result = train_on_history(root, version="t2", spec=SPEC, params=LgbmParams(num_trees=10, num_leaves=7),
-                              fit_combiner=False)
-    shipped = parse_policy(shipped_sources().policy)
+    result = train_on_history(root, policy_text=SHIPPED.policy, version="t2", spec=SPEC,
+                              params=LgbmParams(num_trees=10, num_leaves=7), fit_combiner=False)
+    shipped = parse_policy(shipped_sources(Settings()).policy)
     assert parse_policy(result.policy_text) == shipped
     scores = result.evaluation.scores
     assert np.allclose(scores["combined"], combine_array(shipped, scores["rules"], scores["model"]))
@@ -100,10 +105,10 @@ def _decide(sources, n=600):
 
 def test_champion_scores_every_decision_and_the_challenger_never_changes_the_action(trained):
     champion, challenger = trained.model.to_json(), trained.baseline.to_json()
-    alone = _decide(shipped_sources(champion=champion))
-    both = _decide(shipped_sources(champion=champion, challenger=challenger))
+    alone = _decide(shipped_sources(Settings(), champion=champion))
+    both = _decide(shipped_sources(Settings(), champion=champion, challenger=challenger))
     scorer, shadow = Scorer.from_artifact(trained.model), Scorer.from_artifact(trained.baseline)
-    blend = policy_blend_from_text(shipped_sources().policy)
+    blend = policy_blend_from_text(shipped_sources(Settings()).policy)
     assert len(alone) == len(both) > 100
     for a, b in zip(alone, both, strict=True):
         assert b["model_version"] == trained.model.key and b["challenger_version"] == trained.baseline.key

@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import pytest
 
-from modelplatform.history import record_history
+from app.model_history import shipped_sources
+from app.settings import Settings
+from modelplatform.history import record_simulation
 from modelplatform.quality import QualitySpec, train_on_history
 from risk.policy import parse_policy
 from sim.config import SimConfig
+
+SHIPPED = shipped_sources(Settings())
 
 WORLD = SimConfig(seed=31, customers=10_000, days=28)
 
@@ -22,8 +26,8 @@ pytestmark = [pytest.mark.quality, pytest.mark.timeout(1200)]
 @pytest.fixture(scope="module")
 def result(tmp_path_factory):
     root = tmp_path_factory.mktemp("quality-history")
-    record_history(WORLD, root)
-    return train_on_history(root, version="quality-bar", spec=QualitySpec(eval_days=7))
+    record_simulation(WORLD, root, sources=SHIPPED)
+    return train_on_history(root, policy_text=SHIPPED.policy, version="quality-bar", spec=QualitySpec(eval_days=7))
 
 
 def test_combined_score_beats_rules_alone_and_the_logistic_baseline_in_average_precision(result):

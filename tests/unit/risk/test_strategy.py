@@ -9,9 +9,11 @@ import pytest
 
 from agents.local import LocalPipeline
 from app.control.holder import StrategyHolder
+from app.model_history import shipped_sources
+from app.settings import Settings
 from modelplatform.dataset import build_set, parse_decision
 from modelplatform.features import model_features
-from modelplatform.history import as_input, shipped_sources
+from modelplatform.history import as_input
 from modelplatform.train import LgbmParams, train_lgbm, train_logistic
 from risk.facts import facts_from
 from risk.strategy import build_strategy
@@ -26,7 +28,7 @@ CONFIG = SimConfig(seed=5, customers=1000, days=3, fraud_rate=0.05)
 def traffic():
     """(features, facts) of real pipeline decisions, and a champion + challenger trained on them."""
     records = list(itertools.islice(simulate(CONFIG), 8000))
-    decisions = LocalPipeline(StrategyHolder(shipped_sources()).current).run(
+    decisions = LocalPipeline(StrategyHolder(shipped_sources(Settings())).current).run(
         as_input(r) for r in records).decisions
     facts = {r.value["transaction_id"]: facts_from(Transaction.model_validate(r.value))
              for r in records if r.kind == "transaction"}
@@ -44,7 +46,8 @@ def traffic():
 @pytest.mark.parametrize("with_models", [False, True], ids=["rules-only", "champion+challenger"])
 def test_assess_batch_equals_assess_row_by_row(traffic, with_models):
     rows, facts, champion, challenger = traffic
-    sources = shipped_sources(champion=champion, challenger=challenger) if with_models else shipped_sources()
+    models = {"champion": champion, "challenger": challenger} if with_models else {}
+    sources = shipped_sources(Settings(), **models)
     strategy = build_strategy(sources)
     batch = strategy.assess_batch(rows, facts)
     single = [strategy.assess(r, f) for r, f in zip(rows, facts, strict=True)]
@@ -64,7 +67,7 @@ def test_assess_batch_equals_assess_row_by_row(traffic, with_models):
 
 def test_assess_batch_of_nothing_and_mismatched_lengths(traffic):
     rows, facts, _, _ = traffic
-    strategy = build_strategy(shipped_sources())
+    strategy = build_strategy(shipped_sources(Settings()))
     assert strategy.assess_batch([], []) == []
     with pytest.raises(ValueError, match="feature rows"):
         strategy.assess_batch(rows[:2], facts[:1])
@@ -82,7 +85,7 @@ scopes:
 
 def test_each_row_of_a_batch_is_judged_by_the_rules_of_its_own_branch(traffic):
     rows, facts, _, _ = traffic
-    base = shipped_sources()
+    base = shipped_sources(Settings())
     strategy = build_strategy(type(base)(**{**base.__dict__, "ruleset": SCOPED_RULES}))
     batch = strategy.assess_batch(rows, facts)
     in_city = [f.branch_path.startswith("44/4401/") for f in facts]
