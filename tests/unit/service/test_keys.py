@@ -1,7 +1,6 @@
+import pytest
 from sqlalchemy import select
 from typer.testing import CliRunner
-
-import pytest
 
 from app.cli import cli
 from service import keys
@@ -30,7 +29,7 @@ def test_missing_malformed_or_unknown_keys_are_refused(engine, presented):
 
 def test_a_key_with_a_wrong_secret_is_refused(engine):
     plaintext = create_key(engine, "case-tool", "44", now_ms=1)
-    key_id, secret = keys.split(plaintext)
+    key_id, _secret = keys.split(plaintext)
     with pytest.raises(Unauthenticated):
         authenticate(engine, f"fsk_{key_id}_{'B' * 43}")
 

@@ -51,7 +51,7 @@ def test_activations_are_stored_verified_with_the_token_and_forgeries_skipped():
 
 
 def test_artifacts_and_misfiled_pointers_are_not_stored():
-    key, value = _pointer("r1", "secret")
+    _key, value = _pointer("r1", "secret")
     misfiled, rejection = _take(NAMES.control, value, b"active:policy:5", token="secret")
     assert misfiled.pointers == [] and rejection is None
     artifact, _ = _take(NAMES.control, b'{"kind":"ruleset","body":"x"}', b"artifact:ruleset:r1", token="secret")
