@@ -70,7 +70,8 @@ class StoreSink:
         consumer = Consumer({
             "bootstrap.servers": self.settings.bootstrap_servers, "group.id": self.settings.sink_group_id(),
             "enable.auto.commit": False, "auto.offset.reset": "earliest", "isolation.level": "read_committed",
-            "session.timeout.ms": int(self.settings.session_timeout_s * 1000)})
+            "session.timeout.ms": int(self.settings.session_timeout_s * 1000),
+            "topic.metadata.refresh.interval.ms": 10_000})  # a topic created after we subscribed is seen soon
         producer = Producer({"bootstrap.servers": self.settings.bootstrap_servers, "enable.idempotence": True,
                              "linger.ms": self.settings.producer_linger_ms})
         consumer.subscribe(self.topics)
