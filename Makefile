@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(wildcard $(LOCK)) pyproject.toml | ck
 PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install lock kafka-jars kafka-up kafka-down test test-unit test-integration demo bench chaos lint schemas clean
+.PHONY: install lock kafka-jars postgres kafka-up kafka-down test test-unit test-integration demo bench chaos lint schemas clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,13 +31,17 @@ lock: | $(BIN)/python        ## re-resolve requirements.lock after changing depe
 kafka-jars: install          ## resolve the broker jars once (KAFKA_VERSION=3.9.2 for the other supported line)
 	$(BIN)/python -m app.localkafka fetch
 
+postgres:                    ## PostgreSQL server binaries for the store's tests and bench (apt-get when missing)
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; }
+
 kafka-up: kafka-jars         ## start a local broker named "dev" and print its bootstrap address
 	$(BIN)/python -m app.localkafka up --name dev
 
 kafka-down: install
 	$(BIN)/python -m app.localkafka down --name dev
 
-test:                        ## unit tests (no broker, no jars), then integration tests (their own broker)
+test:                        ## unit tests (no broker, no jars), then integration tests (their own broker and PostgreSQL)
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-integration
 
@@ -45,14 +49,14 @@ test-unit: install           ## pure code, docstring examples and the model qual
 	@echo "==================== gate: unit tests (no broker, no Kafka jars) ===================="
 	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
 
-test-integration: kafka-jars ## a real broker per session, every worker test on both engines
-	@echo "==================== gate: integration tests (a real Kafka broker) ===================="
+test-integration: kafka-jars postgres ## a real broker and PostgreSQL per session, every worker test on both engines
+	@echo "==================== gate: integration tests (a real Kafka broker, PostgreSQL) ===================="
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
 demo: kafka-jars             ## local broker + workers + simulated traffic, live dashboard, summary
 	$(BIN)/fraudstream demo $(DEMO_ARGS)
 
-bench: kafka-jars            ## benchmarks, reported as ratios to baselines measured in the same run
+bench: kafka-jars postgres   ## benchmarks, reported as ratios to baselines measured in the same run
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
 chaos: kafka-jars            ## reliability probes on loopback (bad input, kill -9, outage, control attacks): a table per engine

@@ -13,6 +13,9 @@ import pytest
 import structlog
 from _pytest.doctest import DoctestItem
 
+# Alembic's migration scripts run only inside Alembic (they read its `context` at import): not test modules.
+collect_ignore_glob = ["service/migrations/*"]
+
 
 @pytest.fixture(autouse=True)
 def _quiet_logs_in_doctests(request: pytest.FixtureRequest) -> Iterator[None]:

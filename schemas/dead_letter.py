@@ -33,6 +33,7 @@ class DeadLetterCode(StrEnum):
     CONTROL_KEY_MISMATCH = "control_key_mismatch"
     CONTROL_STALE = "control_stale"
     CONTROL_OVERSIZE = "control_oversize"
+    STORE_REJECTED = "store_rejected"  # the risk service's store refused a valid output record (e.g. a value too long)
 
 
 class ErrorDetail(Message):
