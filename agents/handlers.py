@@ -40,14 +40,23 @@ StrategySource = Callable[[], tuple[Strategy, ResponsePlan]]  # one consistent v
 NO_ENTITY = "~"  # key prefix for messages without the stage's entity (spread by transaction id)
 
 
+Timings = Callable[[str, float], None]  # (series, milliseconds): e.g. ("stage.device", 0.4), ("end_to_end", 12.0)
+
+
 @dataclass
 class Counters:
-    """Operational counts, logged periodically and served on the worker's /metrics page."""
+    """Operational counts and timings: the handlers' one metrics port, engine- and Prometheus-free. The worker
+    exposes the counts on /metrics (`app/metrics.py`) and plugs `timings` into its latency histograms."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    timings: Timings | None = None
 
     def add(self, name: str, n: int = 1) -> None:
         self.counts[name] += n
+
+    def observe_ms(self, series: str, ms: float) -> None:
+        if self.timings is not None:
+            self.timings(series, ms)
 
 
 @dataclass(frozen=True)
@@ -122,6 +131,7 @@ class AccountHandler:
         self._next = DeviceStage()
 
     def on_transaction(self, source: Source) -> None:
+        self._counters.add("transactions.in")
         result = validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
                           now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
         if isinstance(result, Rejection):
@@ -296,6 +306,11 @@ class ScoreHandler:
         headers = {"fs-ingest-ms": str(env["in"]).encode(), "fs-source": env["tag"].encode()}
         self._emitter.send(self._topics.decisions, account_key, orjson.dumps(outputs.decision), headers)
         self._counters.add(f"decisions.{assessment.action.value}")
+        # end to end = decision time - ingest time (the account stage's clock when it first read the
+        # transaction): every hop and stage of this worker fleet, not the time spent waiting in `transactions`
+        self._counters.observe_ms("end_to_end", self._clock() * 1000 - env["in"])
+        for stage, ms in env["t"].items():
+            self._counters.observe_ms(f"stage.{stage}", ms)
         if outputs.alert is not None:
             self._emitter.send(self._topics.alerts, account_key, orjson.dumps(outputs.alert), headers)
         for command in outputs.blocks:

@@ -8,6 +8,8 @@
    skipped during a rebalance are never acked, so every commit after it stepped over one of them: a
    two-worker rebalance test lost every other message of a burst. A commit now waits until the message
    at the committed position itself has been acked; the skipped ones are redelivered after the seek.
+
+It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`).
 """
 
 from __future__ import annotations
@@ -16,6 +18,8 @@ from typing import Any
 
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
+
+from app.readiness import AckedPositions
 
 SCHEME = "fskafka"
 FETCH_MAX_WAIT_MS = 20
@@ -29,6 +33,16 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class _Consumer(faust_aiokafka.Consumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acked_positions = AckedPositions()
+
+    def ack(self, message: Any) -> bool:
+        acked = bool(super().ack(message))
+        if acked:
+            self.acked_positions.acked(message.tp.topic, message.tp.partition, message.offset)
+        return acked
+
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset[tp]
         acked = self._acked[tp]

@@ -39,10 +39,13 @@ class Settings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1, le=5, description="replication of topics we create")
     datadir: Path = Field(default=ROOT / "var" / "worker", description="RocksDB state; one per worker process")
     store: Literal["rocksdb://", "memory://"] = Field(default="rocksdb://", description="table store")
-    web_host: str = Field(default="127.0.0.1", description="address /health and /metrics listen on (0.0.0.0 to "
-                                                              "expose them, e.g. to a Kubernetes probe)")
-    web_port: int = Field(default=6066, ge=1, le=65535, description="/health and /metrics")
-    web_enabled: bool = Field(default=True, description="serve /health and /metrics")
+    web_host: str = Field(default="127.0.0.1", description="address /health, /ready and /metrics listen on "
+                                                              "(0.0.0.0 to expose them, e.g. to a Kubernetes probe)")
+    web_port: int = Field(default=6066, ge=1, le=65535, description="/health, /ready and /metrics")
+    web_enabled: bool = Field(default=True, description="serve /health, /ready and /metrics")
+    metrics_interval_s: float = Field(default=5.0, gt=0, le=300,
+                                      description="how often /metrics refreshes committed offsets and lag from the "
+                                                  "broker")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="log threshold")
     uvloop: bool = Field(default=True, description="run the worker on uvloop")
     admin_token: SecretStr | None = Field(default=None, description="signs control-topic messages (rules/models)")
