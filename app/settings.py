@@ -90,6 +90,31 @@ class Settings(BaseSettings):
     commit_interval_s: float = Field(default=1.0, gt=0, description="offset commit interval")
     state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
     state_write_buffer_mb: int = Field(default=8, ge=1, description="RocksDB memtable size per table partition")
+    store_url: SecretStr | None = Field(
+        default=None, description="decision store (SQLAlchemy URL): unset = SQLite file var/service/store.db; "
+                                  "production: postgresql+psycopg://user:password@host:5432/fraudstream")
+    store_retention_days: int = Field(default=400, ge=1, le=36_500,
+                                      description="decisions, alerts and expired blocks older than this are purged")
+    service_host: str = Field(default="127.0.0.1", description="address the risk service's HTTP API listens on")
+    service_port: int = Field(default=8080, ge=1, le=65535, description="port of the risk service's HTTP API")
+    sink_enabled: bool = Field(default=True, description="the service runs the store sink (decisions, alerts, "
+                                                         "blocks, control versions from their topics)")
+    sink_batch_max: int = Field(default=500, ge=1, le=50_000,
+                                description="records the sink writes to the store in one transaction")
+    sink_batch_wait_ms: int = Field(default=200, ge=1, le=10_000,
+                                    description="longest the sink waits to fill a batch")
+    purge_interval_s: int = Field(default=3600, ge=0, description="how often the service purges expired rows "
+                                                                   "(0 = never; `fraudstream service purge`)")
+
+    def resolved_store_url(self) -> str:
+        """The store's URL; the embedded SQLite default lives under var/service/."""
+        if self.store_url is not None and self.store_url.get_secret_value():
+            return self.store_url.get_secret_value()
+        return f"sqlite:///{ROOT / 'var' / 'service' / 'store.db'}"
+
+    def sink_group_id(self) -> str:
+        """The sink's own consumer group: its offsets never mix with the workers'."""
+        return f"{self.app_id}-store-sink"
 
     def topic(self, name: str) -> str:
         return f"{self.topic_prefix}{name}"

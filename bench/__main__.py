@@ -81,9 +81,43 @@ def _print_pipeline(result: dict[str, Any], console: Console) -> None:
     console.print(table)
 
 
+def _service(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+    from bench import service_bench
+
+    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    bootstrap = external or localkafka.start("bench-service").bootstrap
+    try:
+        with console.status(f"service: {args.service_rows:,} decisions into SQLite and PostgreSQL, queries, sink…"):
+            return service_bench.main(args.service_rows, args.service_sink_rows, bootstrap)
+    finally:
+        if not external:
+            localkafka.stop("bench-service")
+
+
+def _print_service(result: dict[str, Any], console: Console) -> None:
+    stores = ("sqlite", "postgresql")
+    table = Table(title=f"risk service store: {result['rows']:,} decisions (sink: {result['sink_rows']:,} via Kafka)")
+    table.add_column("measure")
+    for store in stores:
+        table.add_column(store, justify="right")
+    table.add_row("baseline: Core executemany of the rows", *(f"{result[s]['baseline_rows_s']:,.0f} rows/s"
+                                                                for s in stores))
+    for key, label in (("store_rows_s", "store write (parse + upserts)"), ("sink_rows_s", "sink (Kafka → store)")):
+        if all(key in result[s] for s in stores):
+            table.add_row(label, *(f"{result[s][key]:,.0f} rows/s, ratio "
+                                   f"{result[s][key] / result[s]['baseline_rows_s']:.2f}" for s in stores))
+    baseline = "baseline: primary-key read"
+    for name in result[stores[0]]["queries"]:
+        table.add_row(f"query {name}: p50 / p99", *(
+            f"{result[s]['queries'][name]['p50_ms']:.2f} / {result[s]['queries'][name]['p99_ms']:.2f} ms "
+            f"(p99 ratio {result[s]['queries'][name]['p99_ms'] / result[s]['queries'][baseline]['p99_ms']:.1f})"
+            for s in stores))
+    console.print(table)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["pipeline", "rules", "model"], action="append")
+    parser.add_argument("--only", choices=["pipeline", "rules", "model", "service"], action="append")
     parser.add_argument("--saturation", type=int, default=6000, help="transactions for the saturation run")
     parser.add_argument("--loads", type=int, nargs="+", default=[100, 250, 500, 1000], help="offered tx/s")
     parser.add_argument("--load-seconds", type=float, default=6.0)
@@ -91,10 +125,13 @@ def main() -> None:
     parser.add_argument("--engines", nargs="+", choices=["quix", "faust"], default=["quix", "faust"])
     parser.add_argument("--no-two-workers", dest="two_workers", action="store_false",
                         help="skip the two-worker, 8-partition saturation run")
+    parser.add_argument("--service-rows", type=int, default=100_000,
+                        help="decisions stored for the store write and query runs")
+    parser.add_argument("--service-sink-rows", type=int, default=20_000, help="decisions through Kafka → sink")
     args = parser.parse_args()
     configure_logging("warning")
     console = Console()
-    parts = args.only or ["rules", "model", "pipeline"]
+    parts = args.only or ["rules", "model", "pipeline", "service"]
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if "rules" in parts:
         from bench import rules_bench
@@ -109,6 +146,9 @@ def main() -> None:
     if "pipeline" in parts:
         results["pipeline"] = _pipeline(args, console)
         _print_pipeline(results["pipeline"], console)
+    if "service" in parts:
+        results["service"] = _service(args, console)
+        _print_service(results["service"], console)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(results, indent=2, default=str))
     console.print(f"figures written to {OUT / 'latest.json'}")

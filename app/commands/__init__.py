@@ -10,6 +10,7 @@ def mount(root: typer.Typer) -> None:
     from app.commands.demo import cli as demo_cli
     from app.commands.model import cli as model_cli
     from app.commands.rules import cli as rules_cli
+    from app.commands.service import cli as service_cli
     from app.replay import cli as replay_cli
     from app.simulate import cli as simulate_cli
 
@@ -19,3 +20,4 @@ def mount(root: typer.Typer) -> None:
     root.add_typer(replay_cli)
     root.add_typer(backtest_cli)
     root.add_typer(model_cli, name="model")
+    root.add_typer(service_cli, name="service")

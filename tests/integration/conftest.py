@@ -1,6 +1,8 @@
-"""Every worker test runs once per stream engine: both must hold the same guarantees."""
+"""Every worker test runs once per stream engine, every store test once per store: each holds the same guarantees."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 import pytest
 
@@ -10,3 +12,36 @@ ENGINES = ("quix", "faust")
 @pytest.fixture(params=ENGINES)
 def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """A real PostgreSQL server for the session (temp data dir, free port); `make test` installs it when missing.
+    Without one the tests fail with the reason: they are never skipped."""
+    from service import localpg
+
+    try:
+        handle = localpg.start()
+    except localpg.LocalPostgresError as err:
+        pytest.fail(f"no PostgreSQL for the store tests: {err}", pytrace=False)
+    try:
+        yield handle.url
+    finally:
+        localpg.stop(handle)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
+    """Each store test runs on the embedded default (SQLite) and on the production store (PostgreSQL), each on
+    an empty store."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'store.db'}"
+        return
+    url = request.getfixturevalue("postgres_url")
+    yield url
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    with engine.begin() as connection:  # empty for the next test: drop every table, migrations included
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    engine.dispose()

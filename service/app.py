@@ -1,0 +1,89 @@
+"""The risk service's FastAPI app, built from Settings at the entry point (`build`, `fraudstream service run`).
+
+`create_app` is the composition point other parts plug into: `routers` (e.g. the in-event decision API) and
+`lifespans` (async context managers entered at start, left at stop, in order: a reply consumer, say). The
+app opens the store (migrating it to head), runs the store sink on a thread when `FRAUDSTREAM_SINK_ENABLED`,
+and publishes its OpenAPI document at /openapi.json (docs at /docs).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import AsyncIterator, Callable, Sequence
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
+
+import structlog
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import Engine
+
+from app.settings import Settings
+from service.api import query
+from service.exceptions import ServiceError
+from service.sink import StoreSink
+from service.store.engine import migrate, open_engine
+
+log = structlog.get_logger(__name__)
+Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+SINK_STOP_TIMEOUT_S = 30.0
+
+
+@asynccontextmanager
+async def _store_and_sink(app: FastAPI) -> AsyncIterator[None]:
+    settings: Settings = app.state.settings
+    if app.state.store is None:
+        app.state.store = open_engine(settings.resolved_store_url())
+    migrate(app.state.store)
+    stop, thread = threading.Event(), None
+    if settings.sink_enabled:
+        app.state.sink = StoreSink(settings, app.state.store)
+        thread = threading.Thread(target=app.state.sink.run, args=(stop,), name="store-sink", daemon=True)
+        thread.start()
+    log.info("service.started", store=app.state.store.url.render_as_string(hide_password=True),
+             sink=settings.sink_enabled)
+    try:
+        yield
+    finally:
+        stop.set()
+        if thread is not None:
+            thread.join(SINK_STOP_TIMEOUT_S)
+        app.state.store.dispose()
+
+
+async def _service_error(_request: Request, err: Exception) -> JSONResponse:
+    assert isinstance(err, ServiceError)
+    return JSONResponse(status_code=err.status, content={"error": {"code": err.code, "message": str(err)}})
+
+
+def create_app(settings: Settings, *, routers: Sequence[APIRouter] = (), lifespans: Sequence[Lifespan] = (),
+               engine: Engine | None = None) -> FastAPI:
+    """`engine`: an already open store (tests); otherwise the one `FRAUDSTREAM_STORE_URL` names."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        async with AsyncExitStack() as stack:
+            await stack.enter_async_context(_store_and_sink(app))
+            for part in lifespans:
+                await stack.enter_async_context(part(app))
+            yield
+
+    app = FastAPI(title="fraudstream risk service", version="1", lifespan=lifespan,
+                  description="Risk query API over the decision store (decisions, alerts, entity risk, blocks, "
+                              "versions). Every call needs an API key (X-API-Key) and sees its branch scope only.")
+    app.state.settings, app.state.store, app.state.sink = settings, engine, None
+    app.add_exception_handler(ServiceError, _service_error)
+    app.include_router(query.router)
+    for router in routers:
+        app.include_router(router)
+
+    @app.get("/health", tags=["operations"])
+    def health() -> dict[str, str]:
+        """Liveness only: the process serves HTTP."""
+        return {"status": "ok"}
+
+    return app
+
+
+def build(settings: Settings) -> FastAPI:
+    """The service as `fraudstream service run` starts it: the composition root for its parts."""
+    return create_app(settings)
