@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.handlers import Limits
@@ -16,6 +16,25 @@ from risk.validation import TimeBounds
 from tables.state import StoreSizing
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+class ChannelDeadline(BaseModel):
+    """How long the decision API waits for the pipeline on one channel, and what it answers after that."""
+
+    model_config = {"frozen": True}
+    deadline_ms: int = Field(ge=1, le=60_000)
+    fallback: Literal["ALLOW", "CHALLENGE", "REVIEW", "BLOCK"]
+
+
+_DEFAULT_DEADLINES = {
+    "mobile": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "online": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "quickpay": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "api": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "counter": ChannelDeadline(deadline_ms=300, fallback="CHALLENGE"),
+    "atm": ChannelDeadline(deadline_ms=300, fallback="CHALLENGE"),
+    "pos": ChannelDeadline(deadline_ms=300, fallback="CHALLENGE"),
+}
 
 
 class Settings(BaseSettings):
@@ -103,6 +122,13 @@ class Settings(BaseSettings):
                                 description="records the sink writes to the store in one transaction")
     sink_batch_wait_ms: int = Field(default=200, ge=1, le=10_000,
                                     description="longest the sink waits to fill a batch")
+    decision_deadlines: dict[str, ChannelDeadline] = Field(
+        default=_DEFAULT_DEADLINES,
+        description="decision API: per channel, the deadline and the fallback answered after it (JSON, e.g. "
+                    '{"mobile": {"deadline_ms": 150, "fallback": "ALLOW"}}); other channels: 300 ms, then CHALLENGE')
+    decision_replay_cache: int = Field(default=100_000, ge=0, le=10_000_000,
+                                       description="decision API: recent decisions kept in memory per replica, so a "
+                                                   "retry is answered before the store has them")
     purge_interval_s: int = Field(default=3600, ge=0, description="how often the service purges expired rows "
                                                                    "(0 = never; `fraudstream service purge`)")
 
