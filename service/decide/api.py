@@ -25,7 +25,6 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
-from aiokafka import AIOKafkaProducer
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse, Response
@@ -38,7 +37,7 @@ from risk.validation import Rejection, validate
 from schemas import Transaction
 from service.api.deps import Caller, Store
 from service.decide.metrics import ServiceMetrics
-from service.decide.replies import Replies
+from service.decide.replies import Publisher, Replies
 from service.exceptions import NotFound, OutOfScope
 from service.store import queries
 
@@ -62,26 +61,26 @@ def fallback_answer(transaction: Transaction, rule: ChannelDeadline) -> dict[str
 
 
 class Decider:
-    """The per-process parts: producer, reply matcher, metrics."""
+    """The per-process parts: publisher, reply matcher, metrics."""
 
     def __init__(self, settings: Settings, metrics: ServiceMetrics) -> None:
         self.settings, self.metrics = settings, metrics
         self.replies = Replies(settings.bootstrap_servers, settings.topic("risk-decisions"),
                                settings.decision_replay_cache)
-        self.producer = AIOKafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=0)
+        self.publisher = Publisher(settings.bootstrap_servers, settings.topic("transactions"))
 
     async def start(self) -> None:
         await ensure_topics(self.settings)
-        await self.producer.start()
+        await self.publisher.start()
         try:
-            await self.replies.start(await self.producer.partitions_for(self.settings.topic("risk-decisions")))
+            await self.replies.start(await self.publisher.partitions(self.settings.topic("risk-decisions")))
         except BaseException:
-            await self.producer.stop()
+            await self.publisher.stop()
             raise
 
     async def stop(self) -> None:
         await self.replies.stop()
-        await self.producer.stop()
+        await self.publisher.stop()
 
     async def decide(self, raw: bytes, transaction: Transaction, engine: Engine, caller: Any,
                      started: float) -> tuple[str, dict[str, Any]]:
@@ -94,8 +93,7 @@ class Decider:
         future, first = self.replies.waiter(transaction_id)
         if first:
             try:
-                await self.producer.send_and_wait(self.settings.topic("transactions"), value=raw,
-                                                  key=transaction.account_id.encode())
+                await self.publisher.publish(transaction.account_id.encode(), raw)
             except Exception:
                 self.replies.forget(transaction_id)
                 raise

@@ -1,4 +1,5 @@
-"""Matching decisions to the requests waiting for them: one reply consumer per service replica.
+"""The decision API's broker side: publishing transactions, and matching decisions to the requests waiting
+for them (one reply consumer per service replica). The only module of the API that knows Kafka.
 
 Every replica reads *all* partitions of `risk-decisions` by manual assignment (no consumer group, so no
 rebalance and no offsets to commit), from the end at start, and resolves the future waiting under the
@@ -20,7 +21,7 @@ from typing import Any
 
 import orjson
 import structlog
-from aiokafka import AIOKafkaConsumer, TopicPartition
+from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
 log = structlog.get_logger(__name__)
 
@@ -115,3 +116,23 @@ class Replies:
             if time.monotonic() - last_expiry > 5:
                 last_expiry = time.monotonic()
                 self.expire(last_expiry)
+
+
+class Publisher:
+    """Transactions to the pipeline's input topic, acknowledged by every in-sync replica before we wait."""
+
+    def __init__(self, bootstrap: str, topic: str) -> None:
+        self._topic = topic
+        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+
+    async def start(self) -> None:
+        await self._producer.start()
+
+    async def partitions(self, topic: str) -> set[int]:
+        return set(await self._producer.partitions_for(topic))
+
+    async def publish(self, key: bytes, value: bytes) -> None:
+        await self._producer.send_and_wait(self._topic, value=value, key=key)
+
+    async def stop(self) -> None:
+        await self._producer.stop()

@@ -12,6 +12,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from agents.handlers import Counters
 from app.metrics import FAMILIES, WorkerMetrics
 from app.offsets import PartitionOffsets
+from service.decide.metrics import ServiceMetrics
 
 ROOT = Path(__file__).resolve().parents[3]
 DASHBOARDS = sorted((ROOT / "deploy" / "grafana").glob("*.json"))
@@ -20,7 +21,7 @@ BY = re.compile(r"\bby\s*\(([^)]*)\)")
 
 
 def _exposed() -> dict[str, set[str]]:
-    """Sample names on a worker's /metrics with every family populated, and the labels each carries."""
+    """Sample names on a worker's and the service's /metrics with every family populated, with their labels."""
     counters = Counters()
     for family in FAMILIES:
         counters.add(family.prefix + ".".join("x" for _ in family.labels))
@@ -28,10 +29,16 @@ def _exposed() -> dict[str, set[str]]:
                             lambda: True)
     counters.observe_ms("end_to_end", 1.0)
     counters.observe_ms("stage.device", 1.0)
+    service = ServiceMetrics()
+    service.latency.labels("mobile", "decided").observe(0.01)
+    service.answers.labels("mobile", "decided").inc()
+    service.fallbacks.labels("mobile", "ALLOW").inc()
+    service.rejected.labels("wrong_type").inc()
     names: dict[str, set[str]] = {}
-    for family in text_string_to_metric_families(metrics.render().decode()):
-        for sample in family.samples:
-            names.setdefault(sample.name, set()).update(sample.labels)
+    for body in (metrics.render(), service.render()):
+        for family in text_string_to_metric_families(body.decode()):
+            for sample in family.samples:
+                names.setdefault(sample.name, set()).update(sample.labels)
     return names
 
 
@@ -40,8 +47,8 @@ def _exprs(path: Path) -> list[str]:
     return [target["expr"] for panel in dashboard["panels"] for target in panel.get("targets", [])]
 
 
-def test_there_is_a_worker_dashboard():
-    assert any(path.name == "fraudstream-workers.json" for path in DASHBOARDS)
+def test_there_are_worker_and_service_dashboards():
+    assert {"fraudstream-workers.json", "fraudstream-service.json"} <= {path.name for path in DASHBOARDS}
 
 
 @pytest.mark.parametrize("path", DASHBOARDS, ids=lambda p: p.name)
