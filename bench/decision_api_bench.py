@@ -20,6 +20,7 @@ from typing import Any
 
 import httpx
 import numpy as np
+from prometheus_client.parser import text_string_to_metric_families
 
 from app import localkafka
 from app.processes import ROOT, worker_env
@@ -66,9 +67,12 @@ async def http_load(url: str, key: str, bodies: list[bytes], rate: float) -> dic
         async def one(body: bytes) -> None:
             nonlocal fallbacks, errors
             started = time.perf_counter()
-            response = await client.post("/v1/decisions", content=body)
+            try:
+                response = await client.post("/v1/decisions", content=body)
+            except httpx.HTTPError:  # counted, and its time counts in the percentiles
+                response = None
             latencies.append((time.perf_counter() - started) * 1000)
-            if response.status_code != 200:
+            if response is None or response.status_code != 200:
                 errors += 1
             elif response.json().get("fallback"):
                 fallbacks += 1
@@ -85,6 +89,19 @@ async def http_load(url: str, key: str, bodies: list[bytes], rate: float) -> dic
     return {"requests": len(bodies), "p50_ms": float(np.percentile(values, 50)),
             "p99_ms": float(np.percentile(values, 99)), "fallback_share": fallbacks / len(bodies),
             "errors": errors}
+
+
+async def _server_seconds(url: str) -> tuple[float, float]:
+    """(sum, count) of the service's own request latency histogram: its share of the round trip."""
+    async with httpx.AsyncClient() as client:
+        text = (await client.get(f"{url}/metrics")).text
+    totals = {"sum": 0.0, "count": 0.0}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            for part in totals:
+                if sample.name == f"fraudstream_api_decision_latency_seconds_{part}":
+                    totals[part] += sample.value
+    return totals["sum"], totals["count"]
 
 
 async def measure(bootstrap: str, *, rates: tuple[int, ...] = (50, 100, 200), seconds: float = 5.0,
@@ -106,7 +123,10 @@ async def measure(bootstrap: str, *, rates: tuple[int, ...] = (50, 100, 200), se
         offset = 2_000_000
         for rate in rates:
             n = int(rate * seconds)
+            before = await _server_seconds(url)
             api = await http_load(url, key, [v for _, _, v in transactions(n, accounts, offset, base_ms)], rate)
+            after = await _server_seconds(url)
+            api["server_mean_ms"] = (after[0] - before[0]) / max(after[1] - before[1], 1) * 1000
             pipeline = await run_load(bootstrap, f"{run}transactions", f"{run}risk-decisions",
                                       transactions(n, accounts, offset + n, base_ms), _tx_id, rate, timeout_s=60)
             offset += 2 * n
