@@ -31,7 +31,7 @@ from rich.panel import Panel
 from rich.table import Table
 
 from app import localkafka
-from app.processes import spawn_worker, worker_env
+from app.processes import spawn_cli, spawn_worker, worker_env
 from app.settings import Settings
 from app.topics import TopicNames, ensure_topics
 from sim.config import SimConfig
@@ -115,6 +115,9 @@ class DemoRun:
         self.broker_name: str | None = None
         self.bootstrap = ""
         self.app_id = f"fraudstream-{run}"
+        self.service: subprocess.Popen[bytes] | None = None
+        self.service_url, self.service_key = "", ""
+        self.store_url = f"sqlite:///{self.workdir / 'service' / 'store.db'}"
 
     def start_broker(self) -> None:
         external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
@@ -138,7 +141,7 @@ class DemoRun:
         for proc, port in zip(self.procs, self.ports, strict=True):
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"a worker exited during start; see {self.workdir}")
+                    raise RuntimeError(f"a worker or the service exited during start; see {self.workdir}")
                 try:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
                         break
@@ -146,6 +149,35 @@ class DemoRun:
                     if time.monotonic() > deadline:
                         raise RuntimeError(f"workers not healthy in {timeout_s:.0f}s; see {self.workdir}") from None
                     time.sleep(0.3)
+
+    def start_service(self) -> None:
+        """The risk service (sink + query API) on its own SQLite store, with a whole-bank key for the demo."""
+        from service.store.api_keys import create_key
+        from service.store.engine import migrate, open_engine
+
+        engine = open_engine(self.store_url)
+        migrate(engine)
+        self.service_key = create_key(engine, "demo", "*", int(time.time() * 1000))
+        engine.dispose()
+        port = localkafka.free_port()
+        env = worker_env(bootstrap=self.bootstrap, prefix=self.prefix, app_id=self.app_id, partitions=4,
+                         datadir=self.workdir / "service", store_url=self.store_url, service_port=port,
+                         admin_token=self.token, log_level="warning")
+        self.service = spawn_cli(["service", "run"], env, self.workdir / "service.log")
+        self.service_url = f"http://127.0.0.1:{port}"
+        self.procs.append(self.service)
+        self.ports.append(port)  # wait_workers waits for its /health too
+
+    def stored_decisions(self) -> int:
+        from service.store import queries
+        from service.store.engine import open_engine
+
+        engine = open_engine(self.store_url)
+        try:
+            with engine.connect() as connection:
+                return queries.counts(connection)["decisions"]
+        finally:
+            engine.dispose()
 
     def stop(self) -> None:
         for proc in self.procs:
@@ -278,15 +310,22 @@ def run_demo(duration_s: float, rate: float, workers: int, customers: int, seed:
     try:
         with console.status("starting Kafka broker…"):
             demo.start_broker()
-        with console.status(f"starting {workers} worker(s) on {demo.bootstrap}…"):
+        with console.status(f"starting {workers} worker(s) and the risk service on {demo.bootstrap}…"):
             asyncio.run(ensure_topics(Settings(bootstrap_servers=demo.bootstrap, topic_prefix=demo.prefix,
                                                partitions=4, app_id=demo.app_id)))
             demo.start_workers()
+            demo.start_service()
             demo.wait_workers()
+        console.print(f"risk service: {demo.service_url} (API docs {demo.service_url}/docs), key for this run:\n"
+                      f"  curl -s -H 'X-API-Key: {demo.service_key}' '{demo.service_url}/v1/decisions?action=BLOCK"
+                      "&limit=5'", soft_wrap=True)
         began = time.monotonic()
         stats = asyncio.run(demo.run(console))
         console.print()
-        console.print(summary(stats, time.monotonic() - began))
+        table = summary(stats, time.monotonic() - began)
+        with contextlib.suppress(Exception):
+            table.add_row("decisions in the risk service's store", f"{demo.stored_decisions():,}")
+        console.print(table)
         return 0 if stats.decided > 0 and not stats.sent_at else 1
     finally:
         with contextlib.suppress(Exception), console.status("stopping workers and broker…"):

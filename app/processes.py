@@ -27,6 +27,11 @@ def worker_env(*, bootstrap: str, prefix: str, app_id: str, datadir: Path, parti
 
 def spawn_worker(env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
     """A worker in its own session (so a kill reaches its whole process group), logging to `log_path`."""
+    return spawn_cli(["worker"], env, log_path)
+
+
+def spawn_cli(args: list[str], env: dict[str, str], log_path: Path) -> subprocess.Popen[bytes]:
+    """`fraudstream <args>` (e.g. `service run`) the same way: own session, environment only, one log file."""
     log = log_path.open("ab")
-    return subprocess.Popen([sys.executable, "-m", "app.cli", "worker"], cwd=ROOT, env=env,
+    return subprocess.Popen([sys.executable, "-m", "app.cli", *args], cwd=ROOT, env=env,  # noqa: S603 - our argv
                             stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)

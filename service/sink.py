@@ -92,41 +92,36 @@ class StoreSink:
         if not consumed:
             return 0
         now_ms = int(self.clock() * 1000)
-        batch, rejected = Batch(), []
-        for message in consumed:
-            rejection = add(batch, self.names, message, self.token, now_ms)
-            if rejection is not None:
-                rejected.append((message, rejection))
-        rejected += self._write(batch, consumed, now_ms)
-        self._dead_letter(producer, rejected, now_ms)
+        self._dead_letter(producer, self.store(consumed, now_ms), now_ms)
         consumer.commit(offsets=_next_offsets(consumed), asynchronous=False)
         self.stats.records += len(consumed)
         self.stats.committed_at_ms = now_ms
         return len(consumed)
 
-    def _write(self, batch: Batch, consumed: list[Consumed], now_ms: int) -> list[tuple[Consumed, Rejection]]:
-        """Write the batch; if the store refuses it, write message by message and return the refused ones."""
+    def store(self, consumed: list[Consumed], now_ms: int) -> list[tuple[Consumed, Rejection]]:
+        """Write what the store may take in one transaction; return the records to dead-letter. If the store
+        refuses the batch (a value it cannot hold), write record by record and refuse only the culprits."""
+        batch, rejected = Batch(), []
+        for message in consumed:
+            rejection = add(batch, self.names, message, self.token, now_ms)
+            if rejection is not None:
+                rejected.append((message, rejection))
         if not len(batch):
-            return []
+            return rejected
         try:
-            writes.write_batch(self.engine, batch, now_ms)
-            return []
-        except (OperationalError, InterfaceError) as err:
-            raise StoreUnavailable(f"store write failed: {err}") from err
+            _write(self.engine, batch, now_ms)
+            return rejected
         except DBAPIError as err:
             log.warning("sink.batch_refused", error=str(err)[:500], records=len(batch))
-        refused = []
         for message in consumed:
             single = Batch()
             if add(single, self.names, message, self.token, now_ms) is not None or not len(single):
                 continue
             try:
-                writes.write_batch(self.engine, single, now_ms)
-            except (OperationalError, InterfaceError) as err:
-                raise StoreUnavailable(f"store write failed: {err}") from err
+                _write(self.engine, single, now_ms)
             except DBAPIError as err:
-                refused.append((message, Rejection(STORE_REJECTED, f"store refused the record: {str(err)[:500]}")))
-        return refused
+                rejected.append((message, Rejection(STORE_REJECTED, f"store refused the record: {str(err)[:500]}")))
+        return rejected
 
     def _dead_letter(self, producer: Producer, rejected: list[tuple[Consumed, Rejection]], now_ms: int) -> None:
         if not rejected:
@@ -156,6 +151,14 @@ class StoreSink:
         self._last_purge_s = self.clock()
         purged = purge(self.engine, self.settings.store_retention_days, int(self._last_purge_s * 1000))
         log.info("store.purged", **purged.__dict__)
+
+
+def _write(engine: Engine, batch: Batch, now_ms: int) -> None:
+    """A store that cannot be reached is not the record's fault: no dead letter, retry from the offsets."""
+    try:
+        writes.write_batch(engine, batch, now_ms)
+    except (OperationalError, InterfaceError) as err:
+        raise StoreUnavailable(f"store write failed: {err}") from err
 
 
 def _usable(message: Message) -> bool:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import orjson
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
@@ -49,4 +50,23 @@ def test_writes_are_idempotent_and_queries_agree_with_the_records(store_url):
         if d["action"] == "BLOCK" and rule in {h["rule_id"] for h in d["rule_hits"]}}
     assert sum(v["decisions"] for v in versions["seen_on_decisions"] if v["kind"] == "ruleset") == len(
         out["decisions"])
+    engine.dispose()
+
+
+def test_a_record_postgresql_cannot_hold_is_refused_alone_and_the_rest_stored(postgres_url):
+    from app.settings import Settings
+    from service.parse import Consumed
+    from service.sink import STORE_REJECTED, StoreSink
+
+    engine = open_engine(postgres_url)
+    migrate(engine)
+    decisions = pipeline_output()["decisions"][:20]
+    too_long = {**decisions[3], "rule_hits": [{**decisions[3]["rule_hits"][0], "rule_id": "R" * 200}]
+                if decisions[3]["rule_hits"] else [{"rule_id": "R" * 200, "reason_code": "X", "action": "BLOCK"}]}
+    consumed = [Consumed("risk-decisions", 0, n, None, orjson.dumps(d))
+                for n, d in enumerate([*decisions[:3], too_long, *decisions[4:]])]
+    refused = StoreSink(Settings(store_url=postgres_url), engine).store(consumed, now_ms=1)
+    assert [(message.offset, rejection.code) for message, rejection in refused] == [(3, STORE_REJECTED)]
+    with engine.connect() as connection:
+        assert queries.counts(connection)["decisions"] == len(decisions) - 1
     engine.dispose()

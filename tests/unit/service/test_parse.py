@@ -56,3 +56,17 @@ def test_artifacts_and_misfiled_pointers_are_not_stored():
     assert misfiled.pointers == [] and rejection is None
     artifact, _ = _take(NAMES.control, b'{"kind":"ruleset","body":"x"}', b"artifact:ruleset:r1", token="secret")
     assert len(artifact) == 0
+
+
+def test_the_sink_stores_the_good_records_of_a_batch_and_returns_the_bad_for_dead_letters(engine):
+    from app.settings import Settings
+    from service.sink import StoreSink
+    from service.store import queries
+
+    decisions = pipeline_output()["decisions"][:5]
+    consumed = [Consumed(NAMES.decisions, 0, n, None, orjson.dumps(d)) for n, d in enumerate(decisions)]
+    consumed.insert(2, Consumed(NAMES.decisions, 0, 99, b"k", b"{broken"))
+    refused = StoreSink(Settings(), engine).store(consumed, now_ms=0)
+    assert [(m.offset, r.code) for m, r in refused] == [(99, "invalid_json")]
+    with engine.connect() as connection:
+        assert queries.counts(connection)["decisions"] == 5

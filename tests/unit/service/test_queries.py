@@ -125,13 +125,14 @@ def _block(command_id: str, transaction_id: str, expires_at: datetime | None) ->
 def test_active_blocks_exclude_expired_ones_and_follow_their_transactions_branch(stored):
     in_44 = next(d for d in pipeline_output()["decisions"] if d["branch_path"].startswith("44/"))["transaction_id"]
     now = datetime.now(UTC)
+    now_ms = ms(now)
     writes.write_batch(stored, Batch(blocks=[_block("live", in_44, now + timedelta(days=1)),
                                              _block("expired", in_44, now - timedelta(minutes=1)),
-                                             _block("orphan", "tx-unknown", None)]), NOW_MS)
+                                             _block("orphan", "tx-unknown", None)]), now_ms)
     with stored.connect() as c:
-        scoped = queries.active_blocks(c, Scope("44"), Filters(), NOW_MS, target_id="devX", limit=10).items
-        everything = queries.active_blocks(c, ALL, Filters(), NOW_MS, target_id="devX", limit=10).items
-        other = queries.active_blocks(c, Scope("45"), Filters(), NOW_MS, target_id="devX", limit=10).items
+        scoped = queries.active_blocks(c, Scope("44"), Filters(), now_ms, target_id="devX", limit=10).items
+        everything = queries.active_blocks(c, ALL, Filters(), now_ms, target_id="devX", limit=10).items
+        other = queries.active_blocks(c, Scope("45"), Filters(), now_ms, target_id="devX", limit=10).items
     assert [b["command_id"] for b in scoped] == ["live"]
     assert {b["command_id"] for b in everything} == {"live", "orphan"} and other == []
 
