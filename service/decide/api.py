@@ -36,6 +36,7 @@ from app.topics import ensure_topics
 from risk.validation import Rejection, validate
 from schemas import Transaction
 from service.api.deps import Caller, Store
+from service.decide.exceptions import PublishFailed
 from service.decide.metrics import ServiceMetrics
 from service.decide.replies import Publisher, Replies
 from service.exceptions import NotFound, OutOfScope
@@ -94,9 +95,9 @@ class Decider:
         if first:
             try:
                 await self.publisher.publish(transaction.account_id.encode(), raw)
-            except Exception:
+            except Exception as err:
                 self.replies.forget(transaction_id)
-                raise
+                raise PublishFailed(f"transaction {transaction_id} was not published: {type(err).__name__}") from err
         rule = deadline_for(self.settings, transaction.channel.value)
         remaining_s = rule.deadline_ms / 1000 - (time.perf_counter() - started)
         self.metrics.pending.set(len(self.replies.pending))
@@ -137,6 +138,7 @@ def _rejected(metrics: ServiceMetrics, rejection: Rejection) -> JSONResponse:
     responses={200: {"description": "the pipeline's Decision (plus `fallback` and `replayed`), or the channel's "
                                     "fallback when the deadline passed"},
                413: {"description": "oversize (dead-letter code)"},
+               503: {"description": "publish_failed: the broker did not take the transaction; retry"},
                422: {"description": "invalid input, with the dead-letter topic's code"}})
 async def post_decision(request: Request, caller: Caller, engine: Store) -> Response:
     """Publish the transaction and answer its decision within the channel's deadline (idempotent by id)."""

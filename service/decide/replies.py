@@ -122,17 +122,21 @@ class Publisher:
     """Transactions to the pipeline's input topic, acknowledged by every in-sync replica before we wait."""
 
     def __init__(self, bootstrap: str, topic: str) -> None:
-        self._topic = topic
-        self._producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", linger_ms=0)
+        self._bootstrap, self._topic = bootstrap, topic
+        self._producer: AIOKafkaProducer | None = None
 
     async def start(self) -> None:
+        self._producer = AIOKafkaProducer(bootstrap_servers=self._bootstrap, acks="all", linger_ms=0)
         await self._producer.start()
 
     async def partitions(self, topic: str) -> set[int]:
+        assert self._producer is not None, "start() first"
         return set(await self._producer.partitions_for(topic))
 
     async def publish(self, key: bytes, value: bytes) -> None:
+        assert self._producer is not None, "start() first"
         await self._producer.send_and_wait(self._topic, value=value, key=key)
 
     async def stop(self) -> None:
-        await self._producer.stop()
+        if self._producer is not None:
+            await self._producer.stop()

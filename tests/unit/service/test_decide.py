@@ -67,3 +67,32 @@ def test_unclaimed_waits_expire_and_a_failed_publish_is_forgotten():
         assert old.cancelled() and replies.pending == {}
 
     asyncio.run(run())
+
+
+def test_a_failed_publish_answers_publish_failed_and_lets_the_retry_publish(engine):
+    import pytest
+
+    from schemas import Transaction
+    from service.decide.api import Decider
+    from service.decide.exceptions import PublishFailed
+    from service.decide.metrics import ServiceMetrics
+    from service.keys import Principal
+    from service.scope import Scope
+    from tests.integration.traffic import transaction
+
+    async def run() -> None:
+        decider = Decider(Settings(), ServiceMetrics())
+
+        async def refuse(key: bytes, value: bytes) -> None:
+            raise ConnectionError("broker down")
+
+        decider.publisher.publish = refuse  # type: ignore[method-assign]
+        doc = transaction(1)
+        raw = orjson.dumps(doc)
+        caller = Principal("k", "bank", Scope(None))
+        with pytest.raises(PublishFailed) as failed:
+            await decider.decide(raw, Transaction.model_validate_json(raw), engine, caller, time.perf_counter())
+        assert (failed.value.status, failed.value.code) == (503, "publish_failed")
+        assert decider.replies.pending == {}  # nothing waits: the retry publishes
+
+    asyncio.run(run())
