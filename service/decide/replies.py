@@ -39,7 +39,7 @@ class Replies:
     async def start(self, partitions: set[int]) -> None:
         """Assign every partition and fix the start position before any request is published."""
         consumer = AIOKafkaConsumer(bootstrap_servers=self._bootstrap, group_id=None, enable_auto_commit=False,
-                                    fetch_max_wait_ms=5)
+                                    fetch_max_wait_ms=100)  # the broker answers as soon as a decision lands
         await consumer.start()
         tps = [TopicPartition(self._topic, p) for p in sorted(partitions)]
         consumer.assign(tps)
