@@ -18,8 +18,10 @@ ENV PYTHONUNBUFFERED=1 \
 # rocksdict, numpy, orjson ship manylinux wheels: no compiler needed in the image.
 WORKDIR /opt/fraudstream
 COPY . /tmp/src
-# Shipped rulesets (rules/ is data, not a Python package) are copied next to the working directory.
-RUN pip install /tmp/src \
+# The runtime core only (no [tools]: charts and Parquet are offline work), at the versions CI tested
+# (requirements.lock as constraints). Shipped rulesets (rules/ is data, not a Python package) are copied next
+# to the working directory.
+RUN pip install --constraint=/tmp/src/requirements.lock /tmp/src \
     && if [ -d /tmp/src/rules ]; then cp -r /tmp/src/rules /opt/fraudstream/rules; fi \
     && rm -rf /tmp/src
 

@@ -2,18 +2,31 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+LOCK   := requirements.lock
+# The stamp names the checksums of the lock and pyproject.toml: a change to either re-installs.
+STAMP  := $(VENV)/.installed-$(shell cat $(wildcard $(LOCK)) pyproject.toml | cksum | cut -d" " -f1)
+PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install kafka-jars postgres kafka-up kafka-down test test-unit test-integration demo bench lint schemas clean
+.PHONY: install lock kafka-jars postgres kafka-up kafka-down test test-unit test-integration demo bench chaos lint schemas clean
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install -q --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install -q --disable-pip-version-check -e '.[dev]'
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Exactly the locked versions (runtime core + the tools and dev extras), then the project itself without
+# resolving again: a fresh clone gets what CI tested.
+$(STAMP): $(LOCK) pyproject.toml | $(BIN)/python
+	$(PIP) install --upgrade pip
+	$(PIP) install -r $(LOCK)
+	$(PIP) install --no-deps -e .
 	rm -f $(VENV)/.installed-*; touch $(STAMP)
 
 install: $(STAMP)
+
+lock: | $(BIN)/python        ## re-resolve requirements.lock after changing dependencies in pyproject.toml
+	test -x $(BIN)/uv || $(PIP) install 'uv>=0.5,<1'
+	$(BIN)/uv pip compile pyproject.toml --extra tools --extra dev --universal --python-version 3.11 \
+	  --quiet --no-header --output-file $(LOCK)
 
 kafka-jars: install          ## resolve the broker jars once (KAFKA_VERSION=3.9.2 for the other supported line)
 	$(BIN)/python -m app.localkafka fetch
@@ -28,13 +41,16 @@ kafka-up: kafka-jars         ## start a local broker named "dev" and print its b
 kafka-down: install
 	$(BIN)/python -m app.localkafka down --name dev
 
-test: kafka-jars postgres    ## unit + integration tests; integration tests start their own broker and PostgreSQL
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+test:                        ## unit tests (no broker, no jars), then integration tests (their own broker and PostgreSQL)
+	$(MAKE) --no-print-directory test-unit
+	$(MAKE) --no-print-directory test-integration
 
-test-unit: install
+test-unit: install           ## pure code, docstring examples and the model quality bar: no broker, no Kafka jars
+	@echo "==================== gate: unit tests (no broker, no Kafka jars) ===================="
 	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
 
-test-integration: kafka-jars postgres
+test-integration: kafka-jars postgres ## a real broker and PostgreSQL per session, every worker test on both engines
+	@echo "==================== gate: integration tests (a real Kafka broker, PostgreSQL) ===================="
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 
 demo: kafka-jars             ## local broker + workers + simulated traffic, live dashboard, summary
@@ -43,7 +59,11 @@ demo: kafka-jars             ## local broker + workers + simulated traffic, live
 bench: kafka-jars postgres   ## benchmarks, reported as ratios to baselines measured in the same run
 	$(BIN)/python -m bench $(BENCH_ARGS)
 
-lint: install
+chaos: kafka-jars            ## reliability probes on loopback (bad input, kill -9, outage, control attacks): a table per engine
+	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
+
+lint: install                ## ruff (and the type checker, when one is added here)
+	@echo "==================== gate: lint ===================="
 	$(BIN)/ruff check .
 
 schemas: install             ## re-export the JSON Schemas after changing a model in schemas/

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import orjson
 
-from risk.decision import iso
+from schemas.times import iso_utc
 
 KEY_LIMIT_BYTES = 1024
 VALUE_LIMIT_BYTES = 512 * 1024  # base64 makes it ~683 KiB: under Kafka's default 1 MiB with room for the rest
@@ -35,5 +35,5 @@ def dead_letter_bytes(*, source_topic: str, partition: int, offset: int, key: by
         "truncated": len(kept) < len(original),
         "error": {"code": code, "message": message[:2000], "fields": list(fields)[:100]},
         "errors": list(errors)[:100],
-        "received_at": iso(received_ms),
+        "received_at": iso_utc(received_ms),
     })

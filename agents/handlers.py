@@ -19,6 +19,9 @@ import structlog
 from agents import envelope
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
 from agents.emit import Emitter
+from agents.first_decision import FirstDecisionConfig, Recorded
+from agents.first_decision import find as find_decided
+from agents.first_decision import record as record_decided
 from agents.topology import TopicNames
 from risk.decision import Assessment, Strategy, build_outputs
 from risk.facts import TxFacts, facts_from, location_cell
@@ -29,8 +32,9 @@ from risk.features.labels import apply_label
 from risk.features.stage import EntityStage, Status, run_stage
 from risk.features.transaction import tx_features
 from risk.responses import ResponsePlan
-from risk.validation import Accepted, Rejection, TimeBounds, validate
-from schemas import AccountEvent, Label, Transaction
+from risk.validation import Accepted, M, Rejection, TimeBounds, validate
+from schemas import AccountEvent, DeadLetterCode, Label, Transaction
+from schemas.times import to_ms
 from tables.codec import StateStore
 
 log = structlog.get_logger(__name__)
@@ -78,6 +82,7 @@ class Limits:
     bounds: TimeBounds
     utc_offset_minutes: int
     stage: StageConfig
+    first_decision: FirstDecisionConfig = field(default_factory=FirstDecisionConfig)
 
 
 class DeadLetters:
@@ -96,6 +101,13 @@ class DeadLetters:
                     offset=source.offset, reason=rejection.message[:200])
         self._emitter.send(self._topic, (source.key or b"")[:KEY_LIMIT_BYTES], record)
 
+    def accepted(self, source: Source, result: Accepted[M] | Rejection) -> M | None:
+        """The validated message, or None once its rejection is on the dead-letter topic."""
+        if isinstance(result, Rejection):
+            self.send(source, result)
+            return None
+        return result.message
+
 
 def _original(env: envelope.Envelope) -> Source | None:
     """The input as it was first read, carried through the re-key hop so a duplicate can be dead-lettered whole."""
@@ -109,9 +121,10 @@ def _original(env: envelope.Envelope) -> Source | None:
 def _scoring_failed(facts: TxFacts, error: Exception) -> Rejection:
     """The dead letter of a transaction that could not be scored keeps the cause's own code (e.g. a rule's
     RULE_RUNTIME or FEATURE_TYPE, a model's), so the row can be triaged without the worker log."""
-    code = str(getattr(error, "code", type(error).__name__))
-    return Rejection("scoring_failed", f"transaction {facts.transaction_id} could not be scored: [{code}] "
-                                       f"{str(error)[:500]}", [], [{"code": code, "message": str(error)[:500]}])
+    code, message = str(getattr(error, "code", type(error).__name__)), str(error)[:500]
+    return Rejection(DeadLetterCode.SCORING_FAILED,
+                     f"transaction {facts.transaction_id} could not be scored: [{code}] {message}", [],
+                     [{"code": code, "message": message}])
 
 
 def _stage_key(stage: EntityStage, facts: TxFacts) -> bytes:
@@ -132,24 +145,21 @@ class AccountHandler:
 
     def on_transaction(self, source: Source) -> None:
         self._counters.add("transactions.in")
-        result = validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
-                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        tx = self._dead.accepted(source, validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
+                                                  now_ms=int(self._clock() * 1000), bounds=self._limits.bounds))
+        if tx is None:
             return
         self._counters.add("transactions.valid")
-        facts = facts_from(result.message)
+        facts = facts_from(tx)
         self._process(facts, source.tag, source.key, int(self._clock() * 1000), source)
 
     def on_event(self, source: Source) -> None:
-        result = validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
-                          now_ms=int(self._clock() * 1000), bounds=self._limits.bounds)
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        event = self._dead.accepted(source, validate(source.value, AccountEvent, max_bytes=self._limits.max_bytes,
+                                                     now_ms=int(self._clock() * 1000), bounds=self._limits.bounds))
+        if event is None:
             return
-        event = result.message
         geo = event.geo
-        facts = AccountEventFacts(event.event_id, int(event.event_time.timestamp() * 1000), event.account_id,
+        facts = AccountEventFacts(event.event_id, to_ms(event.event_time), event.account_id,
                                   event.kind.value, geo.lat if geo else None, geo.lon if geo else None)
         if source.key != event.account_id.encode():
             self._emitter.send(self._topics.rekey, event.account_id.encode(),
@@ -188,7 +198,7 @@ class AccountHandler:
             self._counters.add("transactions.duplicate")
             if original is not None:
                 self._dead.send(original, Rejection(
-                    "duplicate_transaction_id",
+                    DeadLetterCode.DUPLICATE_TRANSACTION_ID,
                     f"transaction {facts.transaction_id} was already decided; this copy is not counted",
                     ["transaction_id"]))
             return
@@ -239,16 +249,22 @@ class EntityHandler:
 
 
 class ScoreHandler:
-    """Score stage: stateless, so it can take a batch at a time (Faust forbids table writes inside
-    `stream.take`). Rules and models run over the whole batch at once (vectorised); then each transaction
-    is decided and its decision, alert and block commands are emitted in input order. A batch that cannot
-    be scored together is scored row by row, and a row that still fails is dead-lettered, not dropped."""
+    """Score stage: rules and models run over a batch at once (vectorised); then each transaction is decided
+    and its decision, alert and block commands are emitted in input order. A batch that cannot be scored
+    together is scored row by row, and a row that still fails is dead-lettered, not dropped.
+
+    Its only state is the first-decision record per account (`agents.first_decision`): a transaction decided
+    before is answered with the outputs it got then, never scored again. `decided=None` keeps no record
+    (offline runs, where nothing is redelivered)."""
 
     def __init__(self, emitter: Emitter, topics: TopicNames, counters: Counters,
-                 strategy_source: StrategySource, clock: Callable[[], float] = time.time) -> None:
+                 strategy_source: StrategySource, clock: Callable[[], float] = time.time, *,
+                 decided: Table | None = None, first_decision: FirstDecisionConfig | None = None) -> None:
         self._emitter, self._topics, self._counters = emitter, topics, counters
         self._strategy_source, self._clock = strategy_source, clock
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
+        self._decided = StateStore(decided) if decided is not None else None
+        self._first_decision = first_decision or FirstDecisionConfig()
 
     def on_envelope(self, source: Source) -> None:
         self.on_batch([source])
@@ -266,10 +282,35 @@ class ScoreHandler:
 
     def score(self, items: Sequence[tuple[Source, envelope.Envelope, TxFacts]]) -> None:
         """Decide `(source, envelope, facts)` items together; a batch of one takes the single-event path
-        (the same result, without the cost of building one-row columns)."""
+        (the same result, without the cost of building one-row columns). A redelivered transaction is scored
+        too (rare: not worth a second pass over the record), then answered from the record."""
+        for item, result in zip(items, self._assess(items), strict=True):
+            source, env, fact = item
+            key = fact.account_id.encode()
+            decided = self._decided.load(key) if self._decided is not None else None
+            first = find_decided(decided, fact.transaction_id)
+            if first is not None:
+                self._counters.add("decisions.repeated")
+                self._send(fact, first)
+                continue
+            if isinstance(result, Exception):
+                self._dead.send(source, _scoring_failed(fact, result))
+                continue
+            assessment, strategy, responses = result
+            outputs = build_outputs(fact, env["f"], assessment, strategy.versions, responses, late=env["late"],
+                                    timings_ms=env["t"])
+            first = Recorded(outputs.decision, outputs.alert, outputs.blocks, env["in"], env["tag"])
+            if self._decided is not None:
+                self._decided.save(key, record_decided(decided, fact.transaction_id, fact.event_time_ms, first,
+                                                       self._first_decision))
+            self._counters.add(f"decisions.{assessment.action.value}")
+            self._observe(env)
+            self._send(fact, first)
+
+    def _assess(self, items: Sequence[tuple[Source, envelope.Envelope, TxFacts]]
+                ) -> list[tuple[Assessment, Strategy, ResponsePlan] | Exception]:
         if not items:
-            return
-        sources = [source for source, _, _ in items]
+            return []
         envs = [env for _, env, _ in items]
         facts = [fact for _, _, fact in items]
         strategy, responses = self._strategy_source()  # one strategy version for the whole batch
@@ -284,12 +325,10 @@ class ScoreHandler:
         share_ms = round((time.perf_counter() - started) * 1000 / len(envs), 3)
         self._counters.add("score.batches")
         self._counters.add("score.rows", len(envs))
-        for source, env, fact, assessment in zip(sources, envs, facts, assessments, strict=True):
-            if isinstance(assessment, Exception):
-                self._dead.send(source, _scoring_failed(fact, assessment))
-                continue
+        for env in envs:
             env["t"]["decide"] = share_ms
-            self._emit(fact, env, assessment, strategy, responses)
+        return [assessment if isinstance(assessment, Exception) else (assessment, strategy, responses)
+                for assessment in assessments]
 
     def _assess_one(self, strategy: Strategy, env: envelope.Envelope, facts: TxFacts) -> Assessment | Exception:
         try:
@@ -298,24 +337,21 @@ class ScoreHandler:
             log.exception("score.row_failed", transaction_id=facts.transaction_id, error=repr(ex))
             return ex
 
-    def _emit(self, facts: TxFacts, env: envelope.Envelope, assessment: Assessment, strategy: Strategy,
-              responses: ResponsePlan) -> None:
-        outputs = build_outputs(facts, env["f"], assessment, strategy.versions, responses, late=env["late"],
-                                timings_ms=env["t"])
-        account_key = facts.account_id.encode()
-        headers = {"fs-ingest-ms": str(env["in"]).encode(), "fs-source": env["tag"].encode()}
-        self._emitter.send(self._topics.decisions, account_key, orjson.dumps(outputs.decision), headers)
-        self._counters.add(f"decisions.{assessment.action.value}")
-        # end to end = decision time - ingest time (the account stage's clock when it first read the
-        # transaction): every hop and stage of this worker fleet, not the time spent waiting in `transactions`
+    def _observe(self, env: envelope.Envelope) -> None:
+        """End to end = decision time - ingest time (the account stage's clock when it first read the
+        transaction): every hop and stage of the pipeline, not the time spent waiting in `transactions`."""
         self._counters.observe_ms("end_to_end", self._clock() * 1000 - env["in"])
         for stage, ms in env["t"].items():
             self._counters.observe_ms(f"stage.{stage}", ms)
+
+    def _send(self, facts: TxFacts, outputs: Recorded) -> None:
+        account_key = facts.account_id.encode()
+        headers = {"fs-ingest-ms": str(outputs.ingest_ms).encode(), "fs-source": outputs.source_tag.encode()}
+        self._emitter.send(self._topics.decisions, account_key, orjson.dumps(outputs.decision), headers)
         if outputs.alert is not None:
             self._emitter.send(self._topics.alerts, account_key, orjson.dumps(outputs.alert), headers)
         for command in outputs.blocks:
-            self._emitter.send(self._topics.blocks, command["target_id"].encode(), orjson.dumps(command),
-                                     headers)
+            self._emitter.send(self._topics.blocks, command["target_id"].encode(), orjson.dumps(command), headers)
 
 
 class InlineScoringHandler(EntityHandler):
@@ -350,14 +386,13 @@ class LabelRouter:
         self._clock = clock
 
     def on_label(self, source: Source) -> None:
-        result = validate(source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
-                          bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at")
-        if isinstance(result, Rejection):
-            self._dead.send(source, result)
+        label = self._dead.accepted(source, validate(
+            source.value, Label, max_bytes=self._limits.max_bytes, now_ms=int(self._clock() * 1000),
+            bounds=TimeBounds(self._limits.bounds.max_future_ms, 0), time_field="confirmed_at"))
+        if label is None:
             return
-        label: Label = result.message if isinstance(result, Accepted) else None  # type: ignore[assignment]
         body = envelope.label_envelope(label.transaction_id, label.is_fraud,
-                                       int(label.confirmed_at.timestamp() * 1000))
+                                       to_ms(label.confirmed_at))
         routes = ((self._topics.device_stage, label.device_id), (self._topics.location_stage, label_cell(label)),
                   (self._topics.counterparty_stage, label.counterparty_id))
         for topic, entity in routes:

@@ -1,7 +1,7 @@
 """Run the streaming handlers in-process, without Kafka: the engine behind backtest and the parity test.
 
 Messages a handler emits to a stage topic are delivered to the next handler at once (depth-first), which is
-exactly the order a single-partition deployment processes them in; the stateless score stage takes them in
+exactly the order a single-partition deployment processes them in; the score stage takes them in
 batches of `score_batch`, as the worker's does (call `flush()` after `feed()`; `run()` does). Decisions,
 alerts, block commands and dead letters are collected. Because these are the agents' own handlers, built
 from the same topology, offline and online cannot drift.
@@ -10,7 +10,7 @@ from the same topology, offline and online cannot drift.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, MutableMapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +18,14 @@ import orjson
 
 from agents.handlers import Counters, Limits, Source, StrategySource
 from agents.pipeline import build_stages
-from agents.topology import TopicNames
+from agents.topology import DECIDED, TopicNames
 from risk.features.common import StageConfig
 from risk.validation import TimeBounds
+
+
+class _Forgetful(dict[bytes, bytes]):
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        pass
 
 
 @dataclass
@@ -45,7 +50,7 @@ class LocalPipeline:
         self.out = Collected()
         self._offsets: dict[str, int] = defaultdict(int)
         stages = build_stages(self.names, limits, self.counters, strategy_source, score_layout="batched",
-                              table_for=lambda entity: self.tables[entity], emitter_for=lambda _: self,
+                              table_for=self._table, emitter_for=lambda _: self,
                               clock=clock or (lambda: 0.0))
         self._stage_of = {topic: stage for stage in stages.values() for topic in stage.spec.inputs}
         self._score = stages["score-stage"]
@@ -53,6 +58,11 @@ class LocalPipeline:
         self._pending_scores: list[Source] = []
         self._sinks = {self.names.decisions: self.out.decisions, self.names.alerts: self.out.alerts,
                        self.names.blocks: self.out.blocks, self.names.dead_letter: self.out.dead_letters}
+
+    def _table(self, name: str) -> MutableMapping[bytes, bytes]:
+        # Offline nothing is redelivered (the account stage drops a repeated id), so the score stage's
+        # first-decision record would only grow with the history: it is kept nowhere.
+        return _Forgetful() if name == DECIDED else self.tables[name]
 
     def send(self, topic: str, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> None:
         if topic in self._sinks:
@@ -74,8 +84,8 @@ class LocalPipeline:
         stage.handle(source)
 
     def flush(self) -> None:
-        """Score what the score stage holds (it batches as the worker's does; it keeps no state, so only
-        when outputs appear changes, not what they are)."""
+        """Score what the score stage holds (it batches as the worker's does, so only when outputs appear
+        changes, not what they are)."""
         batch, self._pending_scores = self._pending_scores, []
         if batch:
             self._score.handle_batch(batch)

@@ -38,8 +38,6 @@ class PipelineConfig:
     limits: Limits
     score_layout: ScoreLayout
     partitions: int
-    score_batch_max: int = 256
-    score_batch_within_ms: int = 1
 
 
 @dataclass(frozen=True)
@@ -70,7 +68,9 @@ def build_stages(names: TopicNames, limits: Limits, counters: Counters, strategy
     location = EntityHandler(LocationStage(), table_for("location"), emitter_for("location-stage"),
                              names.counterparty_stage, CounterpartyStage(), limits, counters)
     score_stage = "score-stage" if score_layout == "batched" else "counterparty-stage"
-    score = ScoreHandler(emitter_for(score_stage), names, counters, strategy_source, clock)
+    decided = table_for(specs["score-stage"].table or "") if "score-stage" in specs else None
+    score = ScoreHandler(emitter_for(score_stage), names, counters, strategy_source, clock, decided=decided,
+                         first_decision=limits.first_decision)
     counterparty = (
         EntityHandler(CounterpartyStage(), table_for("counterparty"), emitter_for("counterparty-stage"),
                       names.score_stage, None, limits, counters)

@@ -21,7 +21,7 @@ from quixstreams.dataframe import StreamingDataFrame
 
 from agents.handlers import Counters, Source, StrategySource
 from agents.pipeline import PipelineConfig, Stage, build_stages
-from agents.topology import ENTITY_CHAIN
+from agents.topology import STATE_TABLES
 from tables.quix_state import QuixStateTable
 
 
@@ -61,7 +61,7 @@ def _stateless(stage: Stage) -> Callable[..., None]:
 
 def build_dataframes(app: Application, config: PipelineConfig, strategy_source: StrategySource) -> QuixPipeline:
     counters = Counters()
-    tables = {entity: QuixStateTable(entity) for entity in ENTITY_CHAIN}
+    tables = {entity: QuixStateTable(entity) for entity in STATE_TABLES}
     emitter = QuixEmitter(app._processing_context.producer)  # the checkpoint's own producer (private API)
     stages = build_stages(config.names, config.limits, counters, strategy_source, score_layout=config.score_layout,
                           table_for=tables.__getitem__, emitter_for=lambda _: emitter)

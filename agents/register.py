@@ -64,16 +64,9 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
     def stage_agent(stage: Stage, outbox: Outbox) -> None:
         inputs = app.topic(*stage.spec.inputs, key_type=bytes, value_type=bytes, key_serializer="raw",
                            value_serializer="raw")
-        if stage.spec.batched:
-            @app.agent(inputs, name=stage.spec.name)
-            async def batched(stream: Any) -> None:
-                # stateless, so batching is safe (#497); take_events acks a batch only after it was handled
-                async for events in stream.take_events(config.score_batch_max,
-                                                       within=config.score_batch_within_ms / 1000):
-                    stage.handle_batch([_source(event) for event in events])
-                    await deliver(outbox)
-            return
-
+        # Every stage takes one event at a time, the score stage too: it writes its first-decision record, and
+        # Faust routes a table write to its changelog partition through the current event, which a batch
+        # (`take_events`) does not set; a batch writing a table was seen to stall after a rebalance.
         @app.agent(inputs, name=stage.spec.name)
         async def each(stream: Any) -> None:
             async for event in stream.events():

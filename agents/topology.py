@@ -5,7 +5,7 @@ from `stage_specs` and `agents.pipeline.build_stages`, so the three cannot drift
 ```
 transactions ─┐
 account-events┼─► account ─► device ─► location ─► counterparty ─► score (batched layout) ─► outputs
-fs-stage-rekey┘   (account)   (device)  (cell)      (payee)          (stateless)
+fs-stage-rekey┘   (account)   (device)  (cell)      (payee)          (first decisions, by account)
 fraud-labels ──► label-router ──► device / location / counterparty (label-fed state)
 ```
 """
@@ -22,6 +22,8 @@ CONTROL = "fraudstream-control"
 
 ScoreLayout = Literal["batched", "inline"]
 ENTITY_CHAIN = ("account", "device", "location", "counterparty")  # state tables, in the order a transaction visits
+DECIDED = "decided"  # the score stage's table: each transaction's first decision (agents/first_decision.py)
+STATE_TABLES = (*ENTITY_CHAIN, DECIDED)
 
 
 @dataclass(frozen=True)
@@ -73,7 +75,7 @@ class StageSpec:
 def stage_specs(names: TopicNames, score_layout: ScoreLayout) -> tuple[StageSpec, ...]:
     stages = [StageSpec("account-stage", (names.transactions, names.account_events, names.rekey), "account")]
     stages += [StageSpec(f"{entity}-stage", (names.entity_topic(entity),), entity) for entity in ENTITY_CHAIN[1:]]
-    if score_layout == "batched":  # stateless, so it may take batches (Faust forbids table writes in `take`)
-        stages.append(StageSpec("score-stage", (names.score_stage,), None, batched=True))
+    if score_layout == "batched":  # takes batches; its one table write per transaction names its event (Faust)
+        stages.append(StageSpec("score-stage", (names.score_stage,), DECIDED, batched=True))
     stages.append(StageSpec("label-router", (names.fraud_labels,), None))
     return tuple(stages)

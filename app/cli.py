@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from app.commands.options import Bootstrap, Prefix, settings_from
+from app.commands.options import Bootstrap, Prefix, setting_option, settings_from
 
 cli = typer.Typer(help="Real-time fraud detection on Kafka (Quix Streams or Faust).", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -19,9 +19,8 @@ cli.add_typer(topics_cli, name="topics")
 def worker(
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
-    datadir: Annotated[Path | None, typer.Option(envvar="FRAUDSTREAM_DATADIR",
-                                                 help="RocksDB state dir, one per worker")] = None,
-    web_port: Annotated[int | None, typer.Option(envvar="FRAUDSTREAM_WEB_PORT", help="health/metrics port")] = None,
+    datadir: Annotated[Path | None, setting_option("datadir", help="RocksDB state dir, one per worker")] = None,
+    web_port: Annotated[int | None, setting_option("web_port", help="health/metrics port")] = None,
 ) -> None:
     """Run one stream-processing worker (add processes to scale out, up to the partition count)."""
     from app.worker import run_worker
@@ -53,16 +52,26 @@ def main() -> None:
     """Errors a user can act on end in one line with their code (`error[code]: what to do`), never a traceback."""
     from aiokafka.errors import KafkaConnectionError
 
-    from schemas.exceptions import FraudstreamError
+    from app.commands.errors import EXIT_ERROR, error_line
+    from app.settings import env_name
+    from schemas.exceptions import ExtraMissingError, FraudstreamError
+    from schemas.extras import EXTRA_OF, extra_missing
 
     try:
         cli(standalone_mode=True)
     except FraudstreamError as err:
-        typer.echo(f"error[{err.code}]: {err}", err=True)
-        raise SystemExit(2) from None
+        typer.echo(error_line(err.code, err), err=True)
+        raise SystemExit(EXIT_ERROR) from None
+    except ModuleNotFoundError as err:  # an optional module imported without `import_extra`: still one line
+        top = (err.name or "").split(".")[0]
+        if top not in EXTRA_OF:
+            raise
+        typer.echo(error_line(ExtraMissingError.code, extra_missing(top)), err=True)
+        raise SystemExit(EXIT_ERROR) from None
     except KafkaConnectionError as err:
-        typer.echo(f"error[kafka_unreachable]: {err}; check --bootstrap / KAFKA_BOOTSTRAP_SERVERS", err=True)
-        raise SystemExit(2) from None
+        hint = f"check --bootstrap / {env_name('bootstrap_servers')}"
+        typer.echo(error_line("kafka_unreachable", f"{err}; {hint}"), err=True)
+        raise SystemExit(EXIT_ERROR) from None
 
 
 if __name__ == "__main__":

@@ -31,8 +31,9 @@ from rich.panel import Panel
 from rich.table import Table
 
 from app import localkafka
+from app.exceptions import DemoError
 from app.processes import spawn_cli, spawn_worker, worker_env
-from app.settings import Settings
+from app.settings import DevSettings, Settings
 from app.topics import TopicNames, ensure_topics
 from sim.config import SimConfig
 from sim.engine import simulate
@@ -103,8 +104,9 @@ def render(stats: DemoStats, duration_s: float, workers: int) -> Group:
 
 
 class DemoRun:
-    def __init__(self, duration_s: float, rate: float, workers: int, customers: int, seed: int) -> None:
-        self.duration_s, self.rate, self.workers, self.customers, self.seed = duration_s, rate, workers, customers, seed
+    def __init__(self, dev: DevSettings, customers: int, seed: int) -> None:
+        self.dev, self.customers, self.seed = dev, customers, seed
+        self.duration_s, self.rate, self.workers = dev.demo_duration, dev.demo_rate, dev.demo_workers
         run = f"demo{int(time.time())}"
         self.prefix = f"{run}."
         self.workdir = Path(tempfile.mkdtemp(prefix="fraudstream-demo-"))
@@ -120,12 +122,11 @@ class DemoRun:
         self.store_url = f"sqlite:///{self.workdir / 'service' / 'store.db'}"
 
     def start_broker(self) -> None:
-        external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-        if external:
-            self.bootstrap = external
+        if self.dev.external_bootstrap:
+            self.bootstrap = self.dev.external_bootstrap
             return
         self.broker_name = "demo"
-        self.bootstrap = localkafka.start(self.broker_name).bootstrap
+        self.bootstrap = localkafka.start(self.dev, self.broker_name).bootstrap
 
     def start_workers(self) -> None:
         for index in range(self.workers):
@@ -141,13 +142,13 @@ class DemoRun:
         for proc, port in zip(self.procs, self.ports, strict=True):
             while True:
                 if proc.poll() is not None:
-                    raise RuntimeError(f"a worker or the service exited during start; see {self.workdir}")
+                    raise DemoError(f"a worker or the service exited during start; see {self.workdir}")
                 try:
                     with urllib.request.urlopen(f"http://127.0.0.1:{port}/health", timeout=1):
                         break
                 except OSError:
                     if time.monotonic() > deadline:
-                        raise RuntimeError(f"workers not healthy in {timeout_s:.0f}s; see {self.workdir}") from None
+                        raise DemoError(f"workers not healthy in {timeout_s:.0f}s; see {self.workdir}") from None
                     time.sleep(0.3)
 
     def start_service(self) -> None:
@@ -190,7 +191,7 @@ class DemoRun:
                 os.killpg(proc.pid, signal.SIGKILL)
                 proc.wait(5)
         if self.broker_name:
-            localkafka.stop(self.broker_name)
+            localkafka.stop(self.dev, self.broker_name)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
     async def produce(self, names: TopicNames, stop: asyncio.Event) -> None:
@@ -304,13 +305,14 @@ def summary(stats: DemoStats, elapsed_s: float) -> Table:
     return table
 
 
-def run_demo(duration_s: float, rate: float, workers: int, customers: int, seed: int) -> int:
+def run_demo(dev: DevSettings, customers: int, seed: int) -> int:
+    """The demo as `dev` sets it up (duration, rate, workers); 0 when decisions came back for every send."""
     console = Console()
-    demo = DemoRun(duration_s, rate, workers, customers, seed)
+    demo = DemoRun(dev, customers, seed)
     try:
         with console.status("starting Kafka broker…"):
             demo.start_broker()
-        with console.status(f"starting {workers} worker(s) and the risk service on {demo.bootstrap}…"):
+        with console.status(f"starting {demo.workers} worker(s) and the risk service on {demo.bootstrap}…"):
             asyncio.run(ensure_topics(Settings(bootstrap_servers=demo.bootstrap, topic_prefix=demo.prefix,
                                                partitions=4, app_id=demo.app_id)))
             demo.start_workers()

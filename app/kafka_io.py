@@ -10,7 +10,8 @@ from aiokafka import AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaConnectionError, TopicAlreadyExistsError
 
-from app.exceptions import AppError
+from app.exceptions import KafkaUnreachableError
+from app.settings import env_name
 
 log = structlog.get_logger(__name__)
 
@@ -27,8 +28,8 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int =
     try:
         await admin.start()
     except KafkaConnectionError as err:
-        raise AppError(f"cannot reach Kafka at {bootstrap!r}: {err}; check --bootstrap / "
-                       "KAFKA_BOOTSTRAP_SERVERS") from err
+        raise KafkaUnreachableError(f"cannot reach Kafka at {bootstrap!r}: {err}; check --bootstrap / "
+                                    f"{env_name('bootstrap_servers')}") from err
     try:
         existing = set(await admin.list_topics())
         missing = [t for t in dict.fromkeys(topics) if t not in existing]

@@ -5,6 +5,9 @@ resolved once into a git-ignored cache and started as a plain JVM process on 127
 
     python -m app.localkafka up --name demo     # prints the bootstrap address
     python -m app.localkafka down --name demo
+
+Where the jars are cached, which Kafka version, which Java and heap come from `DevSettings`, built by the
+caller's entry point (this module's `main`, the demo, the benchmarks, the test fixtures).
 """
 
 from __future__ import annotations
@@ -25,19 +28,16 @@ from pathlib import Path
 
 import structlog
 
-from app.exceptions import AppError
+from app.commands.errors import error_line
+from app.exceptions import AppError, LocalKafkaError
+from app.settings import KAFKA_VERSION, DevSettings, build_settings, env_name
 
 log = structlog.get_logger(__name__)
 
 ROOT = Path(__file__).resolve().parent.parent
 POM = ROOT / "deploy" / "kafka" / "pom.xml"
-DEFAULT_VERSION = "4.0.2"
 FETCH_ATTEMPTS = 3
 DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.8.1:copy-dependencies"
-
-
-class LocalKafkaError(AppError):
-    """The local broker could not be provisioned or started; the message says what to do."""
 
 
 @dataclass(frozen=True)
@@ -49,21 +49,14 @@ class BrokerHandle:
     run_dir: Path
 
 
-def cache_dir() -> Path:
-    return Path(os.environ.get("FRAUDSTREAM_CACHE", ROOT / ".cache"))
+def libs_dir(dev: DevSettings, version: str) -> Path:
+    return dev.cache_dir / "kafka" / version / "libs"
 
 
-def kafka_version() -> str:
-    return os.environ.get("KAFKA_VERSION", DEFAULT_VERSION)
-
-
-def libs_dir(version: str) -> Path:
-    return cache_dir() / "kafka" / version / "libs"
-
-
-def fetch_jars(version: str) -> Path:
+def fetch_jars(dev: DevSettings, version: str | None = None) -> Path:
     """Resolve the broker's runtime jars with Maven once; later calls reuse the cache offline."""
-    target = libs_dir(version)
+    version = version or dev.kafka_version
+    target = libs_dir(dev, version)
     marker = target / ".complete"
     if marker.exists():
         return target
@@ -101,8 +94,8 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_dir(name: str) -> Path:
-    return cache_dir() / "kafka-run" / name
+def run_dir(dev: DevSettings, name: str) -> Path:
+    return dev.cache_dir / "kafka-run" / name
 
 
 def _server_properties(port: int, controller_port: int, data_dir: Path, version: str) -> str:
@@ -164,16 +157,15 @@ def _log_config(directory: Path, version: str) -> list[str]:
     return [f"-Dlog4j2.configurationFile={cfg}"]
 
 
-def _java() -> str:
-    java_home = os.environ.get("JAVA_HOME")
-    java = str(Path(java_home) / "bin" / "java") if java_home else shutil.which("java")
+def _java(dev: DevSettings) -> str:
+    java = str(dev.java_home / "bin" / "java") if dev.java_home else shutil.which("java")
     if not java:
         raise LocalKafkaError("Java is not installed: the local broker needs a JRE 17+ ('java' on PATH)")
     return java
 
 
-def read_handle(name: str) -> BrokerHandle | None:
-    directory = run_dir(name)
+def read_handle(dev: DevSettings, name: str) -> BrokerHandle | None:
+    directory = run_dir(dev, name)
     try:
         pid = int((directory / "broker.pid").read_text())
         bootstrap = (directory / "bootstrap").read_text().strip()
@@ -196,23 +188,24 @@ def _alive(pid: int) -> bool:
     return not (stat.exists() and stat.read_text().split(") ")[-1].startswith("Z"))
 
 
-def start(name: str = "default", version: str | None = None, timeout_s: float = 90.0) -> BrokerHandle:
+def start(dev: DevSettings, name: str = "default", version: str | None = None,
+          timeout_s: float = 90.0) -> BrokerHandle:
     """Start (or reuse) the named broker and return once it answers a real metadata request."""
-    version = version or kafka_version()
-    existing = read_handle(name)
+    version = version or dev.kafka_version
+    existing = read_handle(dev, name)
     if existing is not None:
         if existing.version == version and wait_ready(existing.bootstrap, timeout_s=15):
             return existing
-        stop(name)
-    libs = fetch_jars(version)
-    directory = run_dir(name)
+        stop(dev, name)
+    libs = fetch_jars(dev, version)
+    directory = run_dir(dev, name)
     shutil.rmtree(directory, ignore_errors=True)
     (directory / "data").mkdir(parents=True)
     port, controller_port = free_port(), free_port()
     props = directory / "server.properties"
     props.write_text(_server_properties(port, controller_port, directory / "data", version))
     classpath = f"{libs}/*"
-    java = _java()
+    java = _java(dev)
     cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
     fmt = subprocess.run(  # noqa: S603
         [java, "-cp", classpath, "kafka.tools.StorageTool", "format", f"--cluster-id={cluster_id}",
@@ -221,7 +214,7 @@ def start(name: str = "default", version: str | None = None, timeout_s: float = 
     )
     if fmt.returncode != 0:
         raise LocalKafkaError(f"kafka storage format failed: {fmt.stdout}{fmt.stderr}")
-    heap = os.environ.get("KAFKA_HEAP", "-Xms256m -Xmx1g").split()
+    heap = dev.kafka_heap.split()
     jvm = [*heap, "-XX:+UseSerialGC", "-XX:+ExitOnOutOfMemoryError", "-XX:TieredStopAtLevel=1",
            "-Djava.awt.headless=true", *_log_config(directory, version)]
     out = (directory / "stdout.log").open("wb")
@@ -235,7 +228,7 @@ def start(name: str = "default", version: str | None = None, timeout_s: float = 
     (directory / "version").write_text(version)
     if not wait_ready(bootstrap, timeout_s=timeout_s, pid=proc.pid):
         tail = _tail(directory / "broker.log") + _tail(directory / "stdout.log")
-        stop(name)
+        stop(dev, name)
         raise LocalKafkaError(f"Kafka {version} did not become ready on {bootstrap} in {timeout_s:.0f}s:\n{tail}")
     log.info("kafka.up", name=name, version=version, bootstrap=bootstrap, pid=proc.pid)
     return BrokerHandle(name, version, bootstrap, proc.pid, directory)
@@ -277,9 +270,9 @@ async def _metadata_ok(bootstrap: str) -> bool:
         await admin.close()
 
 
-def stop(name: str = "default", timeout_s: float = 30.0) -> bool:
+def stop(dev: DevSettings, name: str = "default", timeout_s: float = 30.0) -> bool:
     """Stop the named broker by its pid (SIGTERM, then SIGKILL) and delete its data."""
-    directory = run_dir(name)
+    directory = run_dir(dev, name)
     pid_file = directory / "broker.pid"
     stopped = False
     if pid_file.exists():
@@ -302,25 +295,26 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m app.localkafka", description=__doc__.splitlines()[0])
     parser.add_argument("command", choices=["fetch", "up", "down", "status"])
     parser.add_argument("--name", default="default", help="instance name (separate ports and data)")
-    parser.add_argument("--version", default=None, help=f"Kafka version (env KAFKA_VERSION, default {DEFAULT_VERSION})")
+    parser.add_argument("--version", default=None,
+                        help=f"Kafka version (env {env_name('kafka_version', DevSettings)}, default {KAFKA_VERSION})")
     args = parser.parse_args(argv)
-    version = args.version or kafka_version()
     try:
+        dev = build_settings(DevSettings, **({"kafka_version": args.version} if args.version else {}))
         if args.command == "fetch":
-            sys.stdout.write(f"{fetch_jars(version)}\n")
+            sys.stdout.write(f"{fetch_jars(dev)}\n")
         elif args.command == "up":
             started = time.monotonic()
-            handle = start(args.name, version)
+            handle = start(dev, args.name)
             sys.stderr.write(f"kafka {handle.version} ready in {time.monotonic() - started:.1f}s\n")
             sys.stdout.write(f"{handle.bootstrap}\n")
         elif args.command == "down":
-            stop(args.name)
+            stop(dev, args.name)
         else:
-            handle = read_handle(args.name)
+            handle = read_handle(dev, args.name)
             sys.stdout.write(f"{handle.bootstrap} pid={handle.pid} version={handle.version}\n" if handle else "down\n")
             return 0 if handle else 1
-    except LocalKafkaError as err:
-        sys.stderr.write(f"error: {err}\n")
+    except AppError as err:
+        sys.stderr.write(f"{error_line(err.code, err)}\n")
         return 2
     return 0
 

@@ -22,8 +22,13 @@ log = structlog.get_logger(__name__)
 
 
 def build_application(settings: Settings, acked: AckedPositions | None = None) -> ObservedApplication:
+    # fetch.wait.max.ms: librdkafka's default (500 ms) lets the broker hold an empty fetch that long, and every
+    # other request on that connection queues behind it. Quix asks for each assigned partition's watermarks one
+    # at a time while it assigns, so a restart spent ~0.5 s per partition (14 s for 28) before deciding
+    # anything; and each of the pipeline's hops waited up to as long at light load.
     consumer = {"session.timeout.ms": int(settings.session_timeout_s * 1000),
-                "heartbeat.interval.ms": int(min(3.0, settings.session_timeout_s / 3) * 1000)}
+                "heartbeat.interval.ms": int(min(3.0, settings.session_timeout_s / 3) * 1000),
+                "fetch.wait.max.ms": settings.fetch_max_wait_ms}
     if settings.instance_id:
         consumer["group.instance.id"] = settings.instance_id
     return ObservedApplication(

@@ -13,11 +13,14 @@ import asyncio
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import structlog
 import typer
 
-from app.exceptions import AppError, ReplayError
+from app.commands.errors import exit_on_error
+from app.commands.options import setting_option, settings_from
+from app.exceptions import ReplayError
 from app.field_mapping import load_mapping
 from app.kafka_io import ensure_topics, make_producer, partition_count
 from app.pacing import EventTimePacer
@@ -130,7 +133,8 @@ cli = typer.Typer(help="Replay history into a sandbox topic.", no_args_is_help=T
 @cli.command("replay")
 def replay_command(
     target_topic: str | None = typer.Option(None, help="topic to write (default: the source topic's name)"),
-    target_prefix: str = typer.Option("", envvar="FRAUDSTREAM_TOPIC_PREFIX", help="prefix for the target topic"),
+    target_prefix: Annotated[str | None, setting_option("topic_prefix", "--target-prefix",
+                                                        help="prefix for the target topic")] = None,
     source_topic: str | None = typer.Option(None, help="historical topic to read (all partitions)"),
     file: Path | None = typer.Option(None, help=".jsonl, .csv or .parquet file to read instead of a topic"),
     mapping: Path | None = typer.Option(None, help="YAML/JSON mapping: file column → dotted schema field"),
@@ -141,23 +145,21 @@ def replay_command(
     end_offset: str | None = typer.Option(None, help="end offset (exclusive): N or P:N,P:N"),
     speed: float = typer.Option(0.0, help="1.0 = real time by event time, 60 = a minute per second, 0 = max"),
     partitions: int | None = typer.Option(None, help="partitions if the target topic is created (default: source's)"),
-    bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS", help="target Kafka"),
+    bootstrap: Annotated[str | None, setting_option("bootstrap_servers", "--bootstrap", help="target Kafka")] = None,
     source_bootstrap: str | None = typer.Option(None, help="source Kafka (default: --bootstrap)"),
     progress: bool = typer.Option(True, help="show a progress bar"),
 ) -> None:
     """Read a topic or file and republish it, keeping keys, per-key order and timestamps."""
-    try:
+    with exit_on_error():
+        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=target_prefix)
         name = target_topic or source_topic
         if name is None:
             raise ReplayError("give --target-topic when replaying a file")
         options = ReplayOptions(
-            target_bootstrap=bootstrap, target_topic=f"{target_prefix}{name}", source_topic=source_topic,
+            target_bootstrap=settings.bootstrap_servers, target_topic=settings.topic(name), source_topic=source_topic,
             source_bootstrap=source_bootstrap, file=file, mapping_file=mapping, kind=kind,
             start_ms=parse_time_ms(start), end_ms=parse_time_ms(end), start_offsets=parse_offsets(start_offset),
             end_offsets=parse_offsets(end_offset), speed=speed, partitions=partitions, progress=progress,
         )
         stats = asyncio.run(replay(options))
-    except AppError as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
     typer.echo(f"replayed {stats.count} messages to {options.target_topic} in {stats.wall_s:.1f}s")

@@ -1,21 +1,31 @@
-"""Every setting declared once: type, environment name, default, meaning. Built at the entry point."""
+"""Every setting declared once: type, environment name, default, meaning. Built at the entry point.
+
+`Settings` configures the pipeline (workers and the commands that talk to them); `DevSettings` the developer
+tooling around it (the local broker, the demo, the benchmarks, the test fixtures). Nothing else reads the
+environment: CLI options take their variable names from here (`env_name`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Literal, TypeVar
 
-from pydantic import AliasChoices, BaseModel, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from agents.first_decision import FirstDecisionConfig
 from agents.handlers import Limits
 from agents.pipeline import PipelineConfig
 from agents.topology import TopicNames
+from app.exceptions import SettingsError
 from risk.features.common import StageConfig
 from risk.validation import TimeBounds
 from tables.state import StoreSizing
 
 ROOT = Path(__file__).resolve().parent.parent
+KAFKA_VERSION = "4.0.2"  # the local broker's default line; 3.9.2 is the other one the suite passes on
+S = TypeVar("S", bound=BaseSettings)
+_STAGE = StageConfig()  # the windowed-state defaults are declared once, on StageConfig
 
 
 class ChannelDeadline(BaseModel):
@@ -83,11 +93,16 @@ class Settings(BaseSettings):
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")
-    lateness_s: int = Field(default=600, ge=0, description="per-entity bounded lateness for counting an event")
-    dedupe_capacity: int = Field(default=256, ge=1, le=65536,
+    lateness_s: int = Field(default=_STAGE.lateness_ms // 1000, ge=0,
+                            description="per-entity bounded lateness for counting an event")
+    dedupe_capacity: int = Field(default=_STAGE.dedupe_capacity, ge=1, le=65536,
                                  description="tx ids remembered per entity: repeats among them are never recounted")
-    replay_capacity: int = Field(default=32, ge=1, le=4096,
+    replay_capacity: int = Field(default=_STAGE.replay_capacity, ge=1, le=4096,
                                  description="of those, how many re-emit the features they were first decided on")
+    first_decision_horizon_minutes: int = Field(
+        default=60, ge=1, le=7 * 24 * 60,
+        description="the score stage answers a redelivered transaction with its first decision for this long "
+                    "(event time, per account): longer than a redo after a crash or partition move takes")
     crash_only_stop: bool = Field(default=True, description="SIGTERM ends the worker like a crash (no final commit)")
     instance_id: str | None = Field(
         default=None, pattern=r"^[A-Za-z0-9._-]{1,128}$",
@@ -98,14 +113,16 @@ class Settings(BaseSettings):
     session_timeout_s: float = Field(default=30.0, gt=1, description="a dead worker's partitions move after this")
     utc_offset_minutes: int = Field(default=480, ge=-720, le=840, description="bank's zone for tx.hour (China +480)")
     score_stage: Literal["batched", "inline"] = Field(
-        default="batched", description="batched: a separate stateless stage scores batches (vectorised); "
-                                       "inline: the counterparty stage scores one event at a time (one hop less)")
-    score_batch_max: int = Field(default=256, ge=1, le=10_000,
-                                 description="transactions the score stage rules and models take in one batch")
-    score_batch_within_ms: int = Field(default=1, ge=1, le=1000,
-                                       description="longest the score stage waits to fill a batch")
+        default="batched", description="batched: a separate score stage keyed by account, with each transaction's "
+                                       "first decision (offline runs give it vectorised batches); "
+                                       "inline: the counterparty stage scores one event at a time "
+                                       "(one hop less, no first-decision record)")
     producer_linger_ms: int = Field(default=5, ge=0, le=1000, description="producer batching delay")
     producer_buffer_messages: int = Field(default=20_000, ge=100, description="pending sends before backpressure")
+    fetch_max_wait_ms: int = Field(
+        default=20, ge=1, le=500,
+        description="quix: longest the broker holds an empty fetch (librdkafka's 500 ms default queued every "
+                    "other request behind it: restarts took seconds per partition); Faust's transport uses 20")
     commit_interval_s: float = Field(default=1.0, gt=0, description="offset commit interval")
     state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
     state_write_buffer_mb: int = Field(default=8, ge=1, description="RocksDB memtable size per table partition")
@@ -151,12 +168,12 @@ class Settings(BaseSettings):
     def limits(self) -> Limits:
         return Limits(max_bytes=self.max_message_bytes,
                       bounds=TimeBounds(self.max_future_s * 1000, self.max_age_s * 1000),
-                      utc_offset_minutes=self.utc_offset_minutes, stage=self.stage_config())
+                      utc_offset_minutes=self.utc_offset_minutes, stage=self.stage_config(),
+                      first_decision=FirstDecisionConfig(horizon_ms=self.first_decision_horizon_minutes * 60_000))
 
     def pipeline_config(self) -> PipelineConfig:
         return PipelineConfig(names=self.topic_names(), limits=self.limits(), score_layout=self.score_stage,
-                              partitions=self.partitions, score_batch_max=self.score_batch_max,
-                              score_batch_within_ms=self.score_batch_within_ms)
+                              partitions=self.partitions)
 
     def store_sizing(self) -> StoreSizing:
         return StoreSizing(rocksdb=self.store.startswith("rocksdb"), cache_mb=self.state_cache_mb,
@@ -165,3 +182,63 @@ class Settings(BaseSettings):
     def stage_config(self) -> StageConfig:
         return StageConfig(lateness_ms=self.lateness_s * 1000, dedupe_capacity=self.dedupe_capacity,
                            replay_capacity=min(self.replay_capacity, self.dedupe_capacity))
+
+
+class DevSettings(BaseSettings):
+    """The developer tooling's environment: `make kafka-up`, `make demo`, `make bench` and the test fixtures.
+
+    A worker never reads these. Names are the conventional ones (`JAVA_HOME`, `KAFKA_VERSION`), so each
+    field names its variable.
+    """
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True)
+
+    kafka_version: str = Field(default=KAFKA_VERSION, validation_alias="KAFKA_VERSION", pattern=r"^\d+\.\d+\.\d+$",
+                               description="Apache Kafka version of the local broker (4.0.2 or 3.9.2 are tested)")
+    external_bootstrap: str | None = Field(
+        default=None, validation_alias="KAFKA_BOOTSTRAP_SERVERS", pattern=r"^[^,\s]+:\d+(,[^,\s]+:\d+)*$",
+        description="set: the demo, the benchmarks and the integration tests use this cluster instead of starting "
+                    "a local broker")
+    cache_dir: Path = Field(default=ROOT / ".cache", validation_alias="FRAUDSTREAM_CACHE",
+                            description="broker jars and local broker runs (git-ignored)")
+    java_home: Path | None = Field(default=None, validation_alias="JAVA_HOME",
+                                   description="the JRE (17+) that runs the local broker; unset: `java` on PATH")
+    kafka_heap: str = Field(default="-Xms256m -Xmx1g", validation_alias="KAFKA_HEAP",
+                            description="JVM heap flags of the local broker")
+    docker_host: str | None = Field(default=None, validation_alias="DOCKER_HOST",
+                                    description="tests: a Docker daemon to run the broker in when no local one starts")
+    demo_duration: float = Field(default=60.0, gt=0, validation_alias="DEMO_DURATION",
+                                 description="`make demo`: seconds of traffic")
+    demo_rate: float = Field(default=100.0, gt=0, validation_alias="DEMO_RATE",
+                             description="`make demo`: transactions per second offered")
+    demo_workers: int = Field(default=1, ge=1, le=16, validation_alias="DEMO_WORKERS",
+                              description="`make demo`: worker processes")
+
+
+def env_name(field: str, settings: type[BaseSettings] = Settings) -> str:
+    """The environment variable a settings field is read from: its first alias, else prefix + NAME.
+
+    >>> env_name("web_port"), env_name("bootstrap_servers"), env_name("kafka_version", DevSettings)
+    ('FRAUDSTREAM_WEB_PORT', 'KAFKA_BOOTSTRAP_SERVERS', 'KAFKA_VERSION')
+    """
+    alias = settings.model_fields[field].validation_alias
+    if isinstance(alias, AliasChoices):
+        return str(alias.choices[0])
+    if isinstance(alias, str):
+        return alias
+    return f"{settings.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def build_settings(settings: type[S], /, **overrides: object) -> S:
+    """`settings` from the environment with `overrides` on top; a bad value is a `SettingsError` naming the
+    variable, so the CLI ends in one line instead of a pydantic traceback."""
+    try:
+        return settings(**overrides)
+    except ValidationError as err:
+        problems = "; ".join(f"{_variable(e['loc'], settings)}: {e['msg']}" for e in err.errors())
+        raise SettingsError(problems) from None
+
+
+def _variable(loc: tuple[int | str, ...], settings: type[BaseSettings]) -> str:
+    name = str(loc[0]) if loc else "?"
+    return env_name(name, settings) if name in settings.model_fields else name

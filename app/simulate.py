@@ -11,18 +11,19 @@ import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
 import orjson
 import structlog
 import typer
 
-from app.exceptions import AppError
+from app.commands.errors import exit_on_error
+from app.commands.options import Bootstrap, Prefix, setting_option, settings_from
 from app.kafka_io import ensure_topics, make_producer
 from app.pacing import RatePacer
 from app.progress import progress_bar
 from app.timeopts import parse_time_ms
 from sim import DEFAULT_START_MS, SimConfig, SimRecord, simulate, write_jsonl
-from sim.exceptions import SimError
 
 log = structlog.get_logger(__name__)
 
@@ -115,25 +116,24 @@ def simulate_command(
     rate: float = typer.Option(0.0, help="target transactions per second; 0 = as fast as possible"),
     fraud_rate: float = typer.Option(0.01, help="target share of fraudulent transactions"),
     out: Path | None = typer.Option(None, help="write JSON lines to this file instead of Kafka"),
-    bootstrap: str = typer.Option("127.0.0.1:9092", envvar="KAFKA_BOOTSTRAP_SERVERS", help="Kafka bootstrap servers"),
-    topic_prefix: str = typer.Option("", envvar="FRAUDSTREAM_TOPIC_PREFIX", help="prefix of every topic name"),
-    partitions: int = typer.Option(8, envvar="FRAUDSTREAM_PARTITIONS",
-                                   help="partitions of topics created here (match the pipeline's)"),
+    bootstrap: Bootstrap = None,
+    topic_prefix: Prefix = None,
+    partitions: Annotated[int | None, setting_option(
+        "partitions", help="partitions of topics created here (match the pipeline's)")] = None,
     progress: bool = typer.Option(True, help="show a progress bar"),
 ) -> None:
     """Simulate customers, transactions, account events and fraud labels; publish or write them."""
-    try:
+    with exit_on_error():
+        settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix, partitions=partitions)
         config = SimConfig(seed=seed, customers=customers, days=days, start_ms=parse_time_ms(start) or DEFAULT_START_MS,
                            fraud_rate=fraud_rate)
         if out is not None:
             count = write_jsonl(simulate(config), out)
             typer.echo(f"wrote {count} records to {out}")
             return
-        published = asyncio.run(publish_simulation(config, bootstrap, topic_prefix=topic_prefix,
-                                                   rate=rate or None, partitions=partitions, progress=progress))
-    except (AppError, SimError) as err:
-        typer.echo(f"error: {err}", err=True)
-        raise typer.Exit(2) from err
+        published = asyncio.run(publish_simulation(
+            config, settings.bootstrap_servers, topic_prefix=settings.topic_prefix, rate=rate or None,
+            partitions=settings.partitions, progress=progress))
     typer.echo(", ".join(f"{topic}: {n}" for topic, n in published.sent.items()))
     held = {topic: n for topic, n in published.held_back.items() if n}
     if held:

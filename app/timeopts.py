@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from app.exceptions import AppError
-from sim.clock import CHINA_TZ, to_ms
+from schemas.exceptions import TimeFormatError
+from schemas.times import to_ms
+from sim.clock import CHINA_TZ
 
 
 def parse_time_ms(text: str | None) -> int | None:
@@ -18,5 +19,5 @@ def parse_time_ms(text: str | None) -> int | None:
     try:
         dt = datetime.fromisoformat(text)
     except ValueError as err:
-        raise AppError(f"time {text!r}: use ISO 8601 (2025-01-01T08:00:00+08:00), a date, or epoch ms") from err
+        raise TimeFormatError(f"time {text!r}: use ISO 8601 (2025-01-01T08:00:00+08:00), a date, or epoch ms") from err
     return to_ms(dt if dt.tzinfo else dt.replace(tzinfo=CHINA_TZ))

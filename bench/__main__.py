@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
 import time
 from pathlib import Path
 from typing import Any
@@ -19,15 +18,16 @@ from rich.table import Table
 
 from app import localkafka
 from app.logs import configure_logging
+from app.settings import DevSettings, build_settings
 
 OUT = Path(__file__).resolve().parent.parent / "var" / "bench"
 
 
-def _pipeline(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+def _pipeline(args: argparse.Namespace, dev: DevSettings, console: Console) -> dict[str, Any]:
     from bench import pipeline_bench
 
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    bootstrap = external or localkafka.start("bench").bootstrap
+    external = dev.external_bootstrap
+    bootstrap = external or localkafka.start(dev, "bench").bootstrap
     result: dict[str, Any] = {"engines": {}}
     try:
         with console.status("ceilings: raw aiokafka passthrough, Faust forward agent, Quix forward…"):
@@ -44,7 +44,7 @@ def _pipeline(args: argparse.Namespace, console: Console) -> dict[str, Any]:
                         bootstrap, engine=engine, n=args.saturation * 2, accounts=args.accounts))
     finally:
         if not external:
-            localkafka.stop("bench")
+            localkafka.stop(dev, "bench")
     return result
 
 
@@ -81,31 +81,31 @@ def _print_pipeline(result: dict[str, Any], console: Console) -> None:
     console.print(table)
 
 
-def _service(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+def _service(args: argparse.Namespace, dev: DevSettings, console: Console) -> dict[str, Any]:
     from bench import service_bench
 
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    bootstrap = external or localkafka.start("bench-service").bootstrap
+    external = dev.external_bootstrap
+    bootstrap = external or localkafka.start(dev, "bench-service").bootstrap
     try:
         with console.status(f"service: {args.service_rows:,} decisions into SQLite and PostgreSQL, queries, sink…"):
             return service_bench.main(args.service_rows, args.service_sink_rows, bootstrap)
     finally:
         if not external:
-            localkafka.stop("bench-service")
+            localkafka.stop(dev, "bench-service")
 
 
-def _api(args: argparse.Namespace, console: Console) -> dict[str, Any]:
+def _api(args: argparse.Namespace, dev: DevSettings, console: Console) -> dict[str, Any]:
     from bench import decision_api_bench
 
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
-    bootstrap = external or localkafka.start("bench-api").bootstrap
+    external = dev.external_bootstrap
+    bootstrap = external or localkafka.start(dev, "bench-api").bootstrap
     try:
         with console.status(f"decision API: {args.api_rates} req/s for {args.api_seconds:g} s each, one worker…"):
             return asyncio.run(decision_api_bench.measure(bootstrap, rates=tuple(args.api_rates),
                                                           seconds=args.api_seconds))
     finally:
         if not external:
-            localkafka.stop("bench-api")
+            localkafka.stop(dev, "bench-api")
 
 
 def _print_api(result: dict[str, Any], console: Console) -> None:
@@ -161,6 +161,7 @@ def main() -> None:
                         help="offered POST /v1/decisions req/s")
     parser.add_argument("--api-seconds", type=float, default=5.0, help="seconds per offered API rate")
     args = parser.parse_args()
+    dev = build_settings(DevSettings)
     configure_logging("warning")
     console = Console()
     parts = args.only or ["rules", "model", "pipeline", "service", "api"]
@@ -176,13 +177,13 @@ def main() -> None:
         with console.status("model: shipped-settings LightGBM over 100k rows…"):
             results["model"] = model_bench.main()  # prints its own table
     if "pipeline" in parts:
-        results["pipeline"] = _pipeline(args, console)
+        results["pipeline"] = _pipeline(args, dev, console)
         _print_pipeline(results["pipeline"], console)
     if "service" in parts:
-        results["service"] = _service(args, console)
+        results["service"] = _service(args, dev, console)
         _print_service(results["service"], console)
     if "api" in parts:
-        results["api"] = _api(args, console)
+        results["api"] = _api(args, dev, console)
         _print_api(results["api"], console)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(results, indent=2, default=str))

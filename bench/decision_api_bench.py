@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -23,7 +22,7 @@ import numpy as np
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import localkafka
-from app.processes import ROOT, worker_env
+from app.processes import spawn_cli, worker_env
 from bench.load import run_load
 from bench.pipeline_bench import _start_worker, _stop, _tx_id, transactions
 from service.store.api_keys import create_key
@@ -38,10 +37,7 @@ def _start_service(bootstrap: str, prefix: str, workdir: Path) -> tuple[subproce
     port = localkafka.free_port()
     env = worker_env(bootstrap=bootstrap, prefix=prefix, app_id=f"{prefix}svc", datadir=workdir, partitions=4,
                      store_url=store_url, service_port=port, sink_enabled="false", log_level="warning")
-    log = (workdir / "service.log").open("ab")
-    process = subprocess.Popen([sys.executable, "-m", "app.cli", "service", "run"], cwd=ROOT, env=env,
-                               stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
-    return process, f"http://127.0.0.1:{port}", key
+    return spawn_cli(["service", "run"], env, workdir / "service.log"), f"http://127.0.0.1:{port}", key
 
 
 async def _wait_up(url: str, timeout_s: float = 60) -> None:

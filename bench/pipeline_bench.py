@@ -19,7 +19,9 @@ import orjson
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 
 from app.processes import spawn_worker, worker_env
+from bench.exceptions import BenchError
 from bench.load import LoadResult, run_load
+from schemas.times import iso_utc
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -30,7 +32,7 @@ def transactions(count: int, accounts: int, start: int, base_ms: int) -> list[tu
         account = f"acc{i % accounts:07d}"
         tx_id = f"b{i:09d}"
         doc = {
-            "transaction_id": tx_id, "event_time": _iso(base_ms + i % 4_000_000 * 20), "account_id": account,
+            "transaction_id": tx_id, "event_time": iso_utc(base_ms + i % 4_000_000 * 20), "account_id": account,
             "customer_id": f"c{i % accounts:07d}",
             "branch": {"province": "44", "city": f"44{i % 6:02d}", "county": f"44{i % 6:02d}{i % 5:02d}"},
             "channel": ("mobile", "online", "quickpay", "pos")[i % 4], "tx_type": "transfer",
@@ -41,12 +43,6 @@ def transactions(count: int, accounts: int, start: int, base_ms: int) -> list[tu
         }
         out.append((tx_id, account.encode(), orjson.dumps(doc)))
     return out
-
-
-def _iso(ms: int) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 def _tx_id(value: bytes) -> str:
@@ -137,7 +133,7 @@ async def measure(bootstrap: str, *, engine: str, saturation_n: int, loads: tupl
         warm = await run_load(bootstrap, source, decisions, transactions(2000, accounts, 0, base_ms), _tx_id, None,
                               timeout_s=180)
         if warm.received < warm.sent:
-            raise RuntimeError(f"worker did not decide the warm-up ({warm.received}/{warm.sent}); see {workdir}")
+            raise BenchError(f"worker did not decide the warm-up ({warm.received}/{warm.sent}); see {workdir}")
         await asyncio.sleep(2)
         rss_warm, disk_warm = _rss_mb(worker.pid), _du_mb(datadir)
         sat = await run_load(bootstrap, source, decisions, transactions(saturation_n, accounts, 20_000_000, base_ms),

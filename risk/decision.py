@@ -8,14 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from risk.facts import TxFacts
 from risk.responses import ResponsePlan
 from schemas.common import Action
+from schemas.times import iso_utc
 
 HOUR_MS = 3_600_000
+# A ruleset of thousands of rules can hit hundreds at once: beyond this many, only the count travels, so a
+# decision stays far below Kafka's 1 MiB message limit (an output that cannot be produced would stall its input).
+MAX_LISTED_HITS = 500
 
 
 @dataclass(frozen=True)
@@ -54,10 +57,6 @@ class Outputs:
     blocks: list[dict[str, Any]] = field(default_factory=list)
 
 
-def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat().replace("+00:00", "Z")
-
-
 def build_outputs(
     facts: TxFacts,
     features: Mapping[str, Any],
@@ -68,7 +67,7 @@ def build_outputs(
     late: bool = False,
     timings_ms: Mapping[str, float] | None = None,
 ) -> Outputs:
-    event_time = iso(facts.event_time_ms)
+    event_time = iso_utc(facts.event_time_ms)
     decision = {
         "transaction_id": facts.transaction_id,
         "account_id": facts.account_id,
@@ -78,8 +77,8 @@ def build_outputs(
         "rule_score": round(assessment.rule_score, 6),
         "model_score": None if assessment.model_score is None else round(assessment.model_score, 6),
         "challenger_score": None if assessment.challenger_score is None else round(assessment.challenger_score, 6),
-        "reason_codes": list(assessment.reason_codes),
-        "rule_hits": assessment.hits,
+        "reason_codes": list(assessment.reason_codes[:MAX_LISTED_HITS]),
+        "rule_hits": assessment.hits[:MAX_LISTED_HITS],
         "features": dict(features),
         "ruleset_version": versions.ruleset,
         "model_version": versions.model,
@@ -91,6 +90,8 @@ def build_outputs(
         "late": late,
         "timings_ms": dict(timings_ms or {}),
     }
+    if len(assessment.hits) > MAX_LISTED_HITS:
+        decision["rule_hits_total"] = len(assessment.hits)
     if assessment.action == Action.ALLOW:
         return Outputs(decision, None, [])
     active_hits = [hit for hit in assessment.hits if not hit["shadow"]]
@@ -102,8 +103,8 @@ def build_outputs(
         "branch_path": facts.branch_path,
         "action": assessment.action.value,
         "score": decision["score"],
-        "reason_codes": list(assessment.reason_codes),
-        "rule_hits": active_hits,
+        "reason_codes": list(assessment.reason_codes[:MAX_LISTED_HITS]),
+        "rule_hits": active_hits[:MAX_LISTED_HITS],
         "amount": facts.amount_text,
         "currency": facts.currency,
         "channel": facts.channel,
@@ -113,6 +114,8 @@ def build_outputs(
         "ruleset_version": versions.ruleset,
         "model_version": versions.model,
     }
+    if len(active_hits) > MAX_LISTED_HITS:
+        alert["rule_hits_total"] = len(active_hits)
     targets = {"block_transaction": facts.transaction_id, "freeze_account": facts.account_id,
                "block_device": facts.device_id, "block_payee": facts.counterparty_id}
     blocks = []
@@ -126,8 +129,8 @@ def build_outputs(
             "target_id": target,
             "transaction_id": facts.transaction_id,
             "account_id": facts.account_id,
-            "reason_codes": list(assessment.reason_codes),
+            "reason_codes": list(assessment.reason_codes[:MAX_LISTED_HITS]),
             "issued_at": event_time,
-            "expires_at": None if hours is None else iso(facts.event_time_ms + int(hours * HOUR_MS)),
+            "expires_at": None if hours is None else iso_utc(facts.event_time_ms + int(hours * HOUR_MS)),
         })
     return Outputs(decision, alert, blocks)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any
 
+from schemas.times import to_ms
 from schemas.transaction import Transaction
 
 CELL_DEGREES = 0.01  # about 1 km: the grid that device farms and mule rings share
@@ -61,7 +62,7 @@ def facts_from(tx: Transaction) -> TxFacts:
     lon = tx.geo.lon if tx.geo else None
     return TxFacts(
         transaction_id=tx.transaction_id,
-        event_time_ms=int(tx.event_time.timestamp() * 1000),
+        event_time_ms=to_ms(tx.event_time),
         account_id=tx.account_id,
         customer_id=tx.customer_id,
         branch_path=tx.branch.path,

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 
 from risk.decision import Assessment, Versions
+from risk.exceptions import BatchMismatchError
 from risk.facts import TxFacts
 from risk.features.columns import feature_columns
 from risk.model import ModelArtifact, Scorer
@@ -62,7 +63,7 @@ class RulesAndModelStrategy:
         one batch prediction per model, which is what the score stage runs on each batch it takes."""
         if len(rows) != len(facts):
             msg = f"{len(rows)} feature rows for {len(facts)} transactions"
-            raise ValueError(msg)
+            raise BatchMismatchError(msg)
         if not rows:
             return []
         paths = [f.branch_path for f in facts]

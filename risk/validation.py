@@ -1,8 +1,7 @@
 """Turn raw bytes into a validated message or a machine-readable rejection; never raise on bad input.
 
-Error codes are stable (consumers of the dead-letter topic switch on them):
-`oversize`, `invalid_json`, `not_an_object`, `missing_field`, `wrong_type`, `unknown_enum_value`,
-`amount_out_of_range`, `invalid_value`, `event_time_out_of_range`.
+Error codes are `DeadLetterCode` members, published in the dead-letter schema and stable (consumers of the
+dead-letter topic switch on them).
 """
 
 from __future__ import annotations
@@ -14,25 +13,28 @@ from typing import Generic, TypeVar
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from schemas.dead_letter import DeadLetterCode as Code
+from schemas.times import to_ms
+
 M = TypeVar("M", bound=BaseModel)
 
 _PYDANTIC_CODES = {
-    "missing": "missing_field",
-    "enum": "unknown_enum_value",
-    "literal_error": "unknown_enum_value",
-    "finite_number": "amount_out_of_range",
-    "greater_than": "amount_out_of_range",
-    "less_than_equal": "amount_out_of_range",
-    "decimal_max_digits": "amount_out_of_range",
-    "decimal_max_places": "amount_out_of_range",
-    "decimal_whole_digits": "amount_out_of_range",
+    "missing": Code.MISSING_FIELD,
+    "enum": Code.UNKNOWN_ENUM_VALUE,
+    "literal_error": Code.UNKNOWN_ENUM_VALUE,
+    "finite_number": Code.AMOUNT_OUT_OF_RANGE,
+    "greater_than": Code.AMOUNT_OUT_OF_RANGE,
+    "less_than_equal": Code.AMOUNT_OUT_OF_RANGE,
+    "decimal_max_digits": Code.AMOUNT_OUT_OF_RANGE,
+    "decimal_max_places": Code.AMOUNT_OUT_OF_RANGE,
+    "decimal_whole_digits": Code.AMOUNT_OUT_OF_RANGE,
 }
 _TYPE_ERRORS = ("_type", "_parsing", "model_type", "dict_type", "list_type")
 
 
 @dataclass(frozen=True)
 class Rejection:
-    code: str
+    code: Code
     message: str
     fields: list[str] = field(default_factory=list)
     errors: list[dict[str, str]] = field(default_factory=list)
@@ -51,15 +53,15 @@ class Accepted(Generic[M]):
     message: M
 
 
-def _code_for(error_type: str, loc: tuple[object, ...]) -> str:
+def _code_for(error_type: str, loc: tuple[object, ...]) -> Code:
     if error_type in _PYDANTIC_CODES:
         code = _PYDANTIC_CODES[error_type]
-        if code == "amount_out_of_range" and "amount" not in loc:
-            return "invalid_value"
+        if code == Code.AMOUNT_OUT_OF_RANGE and "amount" not in loc:
+            return Code.INVALID_VALUE
         return code
     if error_type.endswith(_TYPE_ERRORS):
-        return "wrong_type"
-    return "invalid_value"
+        return Code.WRONG_TYPE
+    return Code.INVALID_VALUE
 
 
 def validate(
@@ -72,15 +74,15 @@ def validate(
     time_field: str = "event_time",
 ) -> Accepted[M] | Rejection:
     if raw is None:
-        return Rejection("invalid_json", "message has no value (tombstone)")
+        return Rejection(Code.INVALID_JSON, "message has no value (tombstone)")
     if len(raw) > max_bytes:
-        return Rejection("oversize", f"message is {len(raw)} bytes; the limit is {max_bytes}")
+        return Rejection(Code.OVERSIZE, f"message is {len(raw)} bytes; the limit is {max_bytes}")
     try:
         document = orjson.loads(raw)
     except orjson.JSONDecodeError as err:
-        return Rejection("invalid_json", f"not valid JSON: {err}")
+        return Rejection(Code.INVALID_JSON, f"not valid JSON: {err}")
     if not isinstance(document, dict):
-        return Rejection("not_an_object", f"expected a JSON object, got {type(document).__name__}")
+        return Rejection(Code.NOT_AN_OBJECT, f"expected a JSON object, got {type(document).__name__}")
     try:
         message = model.model_validate(document)
     except ValidationError as err:
@@ -94,13 +96,13 @@ def validate(
                          [e["field"] for e in errors], errors)
     if bounds is not None:
         moment: datetime = getattr(message, time_field)
-        time_ms = int(moment.timestamp() * 1000)
+        time_ms = to_ms(moment)
         if bounds.max_future_ms and time_ms > now_ms + bounds.max_future_ms:
-            return Rejection("event_time_out_of_range",
+            return Rejection(Code.EVENT_TIME_OUT_OF_RANGE,
                              f"{time_field} {moment.isoformat()} is more than {bounds.max_future_ms // 1000}s "
                              "ahead of the clock", [time_field])
         if bounds.max_age_ms and time_ms < now_ms - bounds.max_age_ms:
-            return Rejection("event_time_out_of_range",
+            return Rejection(Code.EVENT_TIME_OUT_OF_RANGE,
                              f"{time_field} {moment.isoformat()} is older than {bounds.max_age_ms // 1000}s",
                              [time_field])
     return Accepted(message)

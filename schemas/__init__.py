@@ -7,14 +7,14 @@ from schemas.account_event import AccountEvent, AccountEventKind
 from schemas.alert import Alert
 from schemas.block_command import BlockAction, BlockCommand
 from schemas.common import Action, Branch, Channel, Counterparty, Geo, TxType
-from schemas.dead_letter import DeadLetter, ErrorDetail
+from schemas.dead_letter import DeadLetter, DeadLetterCode, ErrorDetail
 from schemas.decision import Decision, RuleHit
 from schemas.label import Label, LabelSource
 from schemas.transaction import Transaction
 
 __all__ = [
     "AccountEvent", "AccountEventKind", "Action", "Alert", "BlockAction", "BlockCommand", "Branch",
-    "Channel", "Counterparty", "DeadLetter", "Decision", "ErrorDetail", "Geo", "Label", "LabelSource",
+    "Channel", "Counterparty", "DeadLetter", "DeadLetterCode", "Decision", "ErrorDetail", "Geo", "Label", "LabelSource",
     "RuleHit", "Transaction", "TxType",
 ]
 

@@ -16,8 +16,10 @@ class Alert(Message):
     branch_path: str
     action: Action
     score: float = Field(ge=0, le=1)
-    reason_codes: list[str]
-    rule_hits: list[RuleHit]
+    reason_codes: list[str] = Field(description="most important first (at most 500)")
+    rule_hits: list[RuleHit] = Field(description="active hits, at most 500, most important first")
+    rule_hits_total: int | None = Field(default=None, ge=0, description="active hits before the cap; absent when "
+                                                                        "all are listed")
     amount: str
     currency: str
     channel: str

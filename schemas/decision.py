@@ -26,8 +26,10 @@ class Decision(Message):
     rule_score: float = Field(ge=0, le=1)
     model_score: float | None = Field(default=None, ge=0, le=1)
     challenger_score: float | None = Field(default=None, ge=0, le=1)
-    reason_codes: list[str] = Field(description="most important first")
-    rule_hits: list[RuleHit]
+    reason_codes: list[str] = Field(description="most important first (at most 500)")
+    rule_hits: list[RuleHit] = Field(description="at most 500, most important first; see rule_hits_total")
+    rule_hits_total: int | None = Field(default=None, ge=0, description="hits before the cap; absent when all "
+                                                                        "are listed")
     features: dict[str, FeatureValue] = Field(description="feature snapshot the decision was made on")
     ruleset_version: str
     model_version: str | None = None

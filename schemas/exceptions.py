@@ -13,3 +13,15 @@ class FraudstreamError(Exception):
     """Root of every error fraudstream raises on purpose."""
 
     code: ClassVar[str] = "fraudstream_error"
+
+
+class TimeFormatError(FraudstreamError, ValueError):
+    """A timestamp without a time zone, or text that is not ISO 8601."""
+
+    code = "time_invalid"
+
+
+class ExtraMissingError(FraudstreamError):
+    """An optional dependency is not installed; the message names the extra that brings it."""
+
+    code = "extra_missing"

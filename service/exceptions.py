@@ -47,3 +47,9 @@ class StoreUnavailable(ServiceError):
 
     code = "store_unavailable"
     status = 503
+
+
+class LocalPostgresError(ServiceError):
+    """No PostgreSQL server binaries for a throwaway server (tests, bench), or it did not start."""
+
+    code = "postgres_unavailable"

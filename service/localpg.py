@@ -15,15 +15,9 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.exceptions import ServiceError
+from service.exceptions import LocalPostgresError
 
 DB_NAME = "fraudstream"
-
-
-class LocalPostgresError(ServiceError):
-    """No PostgreSQL server binaries, or the server did not start; the message says what to do."""
-
-    code = "postgres_unavailable"
 
 
 @dataclass(frozen=True)

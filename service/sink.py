@@ -22,6 +22,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from agents.dead_letter import dead_letter_bytes
 from app.settings import Settings
 from risk.validation import Rejection
+from schemas.dead_letter import DeadLetterCode
 from service.exceptions import StoreUnavailable
 from service.parse import Consumed, add
 from service.store import writes
@@ -29,7 +30,7 @@ from service.store.retention import purge
 from service.store.rows import Batch
 
 log = structlog.get_logger(__name__)
-STORE_REJECTED = "store_rejected"  # dead-letter code: valid message the store refused (e.g. a value too long)
+STORE_REJECTED = DeadLetterCode.STORE_REJECTED  # a valid record the store refused (e.g. a value too long)
 RETRY_BACKOFF_S = 2.0
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tables.exceptions import KeyScopeError
+
 _VALUE = b"v"  # the one state key per entity: the compact JSON state the core reads and writes
-
-
-class KeyScopeError(RuntimeError):
-    """A handler touched an entity other than the one its message is keyed by (a bug in the topology)."""
 
 
 class QuixStateTable:

@@ -7,7 +7,7 @@ from typing import Any
 
 import faust
 
-from agents.topology import ENTITY_CHAIN
+from agents.topology import STATE_TABLES
 
 MIB = 1024 * 1024
 
@@ -29,9 +29,10 @@ class StoreSizing:
 
 
 def define_tables(app: faust.App, partitions: int, sizing: StoreSizing) -> dict[str, Any]:
-    """One table per entity of the chain, by entity name."""
+    """One table per entity of the chain, and the score stage's first decisions, by name."""
     return {
         entity: app.Table(f"{entity}-state", key_type=bytes, value_type=bytes, partitions=partitions,
-                          options=sizing.options(), help=f"windowed {entity} state (see risk/features)")
-        for entity in ENTITY_CHAIN
+                          options=sizing.options(), help=f"{entity} state (risk/features, agents/first_decision.py)")
+        for entity in STATE_TABLES
     }
+

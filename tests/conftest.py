@@ -15,6 +15,10 @@ import pytest
 import structlog
 
 from app import localkafka
+from app.exceptions import LocalKafkaError
+from app.settings import DevSettings
+
+DEV = DevSettings()  # the developer tooling's environment, read once for the session
 
 
 @dataclass
@@ -28,7 +32,7 @@ _BROKER: BrokerInfo | None = None
 
 
 def _docker_reachable() -> bool:
-    return os.path.exists("/var/run/docker.sock") or bool(os.environ.get("DOCKER_HOST"))
+    return os.path.exists("/var/run/docker.sock") or bool(DEV.docker_host)
 
 
 def _testcontainers_broker() -> tuple[str, object]:
@@ -37,7 +41,7 @@ def _testcontainers_broker() -> tuple[str, object]:
 
     port = localkafka.free_port()
     container = (
-        DockerContainer(f"apache/kafka:{localkafka.kafka_version()}")
+        DockerContainer(f"apache/kafka:{DEV.kafka_version}")
         .with_bind_ports(9092, port)
         .with_env("KAFKA_NODE_ID", "1")
         .with_env("KAFKA_PROCESS_ROLES", "broker,controller")
@@ -59,15 +63,15 @@ def _testcontainers_broker() -> tuple[str, object]:
 def kafka_bootstrap() -> Iterator[str]:
     """Bootstrap address of a running Apache Kafka broker for the whole session."""
     global _BROKER
-    external = os.environ.get("KAFKA_BOOTSTRAP_SERVERS")
+    external = DEV.external_bootstrap
     if external:
         _BROKER = BrokerInfo(external, "KAFKA_BOOTSTRAP_SERVERS")
         yield external
         return
     name = f"pytest-{os.getpid()}"
     try:
-        handle = localkafka.start(name)
-    except localkafka.LocalKafkaError as local_error:
+        handle = localkafka.start(DEV, name)
+    except LocalKafkaError as local_error:
         if not _docker_reachable():
             pytest.fail(f"no Kafka broker for integration tests: {local_error}", pytrace=False)
         bootstrap, container = _testcontainers_broker()
@@ -79,7 +83,7 @@ def kafka_bootstrap() -> Iterator[str]:
     try:
         yield handle.bootstrap
     finally:
-        localkafka.stop(name)
+        localkafka.stop(DEV, name)
 
 
 @pytest.fixture(autouse=True)
@@ -102,9 +106,13 @@ def record_traffic(topic_kind: str, count: int) -> None:
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Everything under tests/integration/ is in the broker tier; nothing else may ask for a broker, so the
+    unit tier (`make test-unit`) runs without one and without the Kafka jars."""
     for item in items:
         if "tests/integration/" in str(item.fspath).replace(os.sep, "/"):
             item.add_marker(pytest.mark.integration)
+        elif "kafka_bootstrap" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid} needs a broker: move it under tests/integration/")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

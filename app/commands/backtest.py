@@ -16,20 +16,19 @@ import typer
 from rich.console import Console
 
 from app.backtest import history as hist
-from app.backtest.chart import plot_backtest
 from app.backtest.exceptions import BacktestError
 from app.backtest.render import render
 from app.backtest.report import build_report, write_report
 from app.backtest.runner import Backtest, Metrics, run_backtest
 from app.backtest.strategies import from_file, resolve_baseline, strategy_source
-from app.commands.options import settings_from
-from app.exceptions import AppError
+from app.commands.errors import exit_on_error
+from app.commands.options import Bootstrap, Prefix, settings_from
 from app.logs import configure_logging
 from app.progress import progress_bar
 from app.settings import Settings
 from app.timeopts import parse_time_ms
+from schemas.extras import import_extra
 from sim.config import SimConfig
-from sim.exceptions import SimError
 
 cli = typer.Typer(help="Backtest rulesets on history.", no_args_is_help=True)
 console = Console()
@@ -79,13 +78,15 @@ def backtest_cmd(
     budget: Annotated[float, Opt(help="recall at this share of transactions alerted")] = 0.01,
     top: Annotated[int, Opt(help="rules shown in the terminal tables")] = 25,
     progress: Annotated[bool, Opt(help="show a progress bar")] = True,
-    bootstrap: Annotated[str | None, Opt("--bootstrap", envvar="KAFKA_BOOTSTRAP_SERVERS")] = None,
-    topic_prefix: Annotated[str | None, Opt("--topic-prefix", envvar="FRAUDSTREAM_TOPIC_PREFIX")] = None,
+    bootstrap: Bootstrap = None,
+    topic_prefix: Prefix = None,
 ) -> None:
     """Run CANDIDATE (and the baseline) over history through the streaming handlers; report and diff."""
     settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
     configure_logging("warning")  # the tables are the output; per-step logs would drown them
-    try:
+    with exit_on_error():
+        if png_out is not None:  # the chart needs an optional extra: say so before the long run, not after
+            import_extra("matplotlib", "--png")
         candidate = from_file(rules)
         model_json = model.read_text() if model else None
         base = asyncio.run(resolve_baseline(baseline, settings))
@@ -93,13 +94,12 @@ def backtest_cmd(
                            customers, seed, fraud_rate)
         result = _run(history, settings, candidate, base, model_json, Metrics(k=k, budget=budget,
                       utc_offset_minutes=settings.utc_offset_minutes), progress)
-    except (AppError, SimError) as err:
-        console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2) from err
     render(result, console, top=top)
     if json_out is not None:
         console.print(f"report: {write_report(build_report(result), json_out)}")
     if png_out is not None:
+        from app.backtest.chart import plot_backtest
+
         console.print(f"chart: {plot_backtest(result, png_out)}")
 
 

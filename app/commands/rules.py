@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import getpass
 import json
 from datetime import UTC, datetime
 from pathlib import Path
@@ -13,7 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.commands.options import Bootstrap, Prefix, settings_from
+from app.commands.options import Author, Bootstrap, Prefix, settings_from
 from app.control.publish import activate, publish, read_state
 from app.rulesets import bundle
 from app.settings import Settings
@@ -81,7 +80,7 @@ def diff_cmd(path: RulesFile, bootstrap: Bootstrap = None, topic_prefix: Prefix 
 @cli.command("publish")
 def publish_cmd(
     path: RulesFile,
-    author: Annotated[str, typer.Option(help="who publishes (recorded)")] = getpass.getuser(),
+    author: Author,
     note: Annotated[str, typer.Option(help="why")] = "",
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
@@ -103,8 +102,8 @@ def publish_cmd(
 
 @cli.command("rollback")
 def rollback_cmd(
+    author: Author,
     to: Annotated[str | None, typer.Option(help="version to activate; default: the one before the active")] = None,
-    author: Annotated[str, typer.Option()] = getpass.getuser(),
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
 ) -> None:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from app.commands.options import Bootstrap, Prefix, settings_from
+from app.commands.options import Bootstrap, Prefix, setting_option, settings_from
 from app.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,8 +18,8 @@ if TYPE_CHECKING:
 
 cli = typer.Typer(help="The risk service: decision store, sink and query API.", no_args_is_help=True)
 console = Console()
-StoreUrl = Annotated[str | None, typer.Option("--store-url", envvar="FRAUDSTREAM_STORE_URL",
-                                              help="SQLAlchemy URL of the store (default: SQLite under var/)")]
+StoreUrl = Annotated[str | None, setting_option("store_url", "--store-url",
+                                                help="SQLAlchemy URL of the store (default: SQLite under var/)")]
 
 
 def _now_ms() -> int:
@@ -39,8 +39,8 @@ def run_cmd(
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
     store_url: StoreUrl = None,
-    host: Annotated[str | None, typer.Option(envvar="FRAUDSTREAM_SERVICE_HOST", help="listen address")] = None,
-    port: Annotated[int | None, typer.Option(envvar="FRAUDSTREAM_SERVICE_PORT", help="listen port")] = None,
+    host: Annotated[str | None, setting_option("service_host", "--host", help="listen address")] = None,
+    port: Annotated[int | None, setting_option("service_port", "--port", help="listen port")] = None,
 ) -> None:
     """Serve the risk API (OpenAPI at /openapi.json, docs at /docs) and run the store sink."""
     import uvicorn
@@ -105,8 +105,8 @@ def migrate_cmd(store_url: StoreUrl = None) -> None:
 @cli.command("purge")
 def purge_cmd(
     store_url: StoreUrl = None,
-    retention_days: Annotated[int | None, typer.Option(envvar="FRAUDSTREAM_STORE_RETENTION_DAYS",
-                                                       help="keep this many days")] = None,
+    retention_days: Annotated[int | None, setting_option("store_retention_days", "--retention-days",
+                                                         help="keep this many days")] = None,
 ) -> None:
     """Delete decisions and alerts older than the retention, and old expired blocks (the service runs this
     every FRAUDSTREAM_PURGE_INTERVAL_S too)."""

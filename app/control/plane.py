@@ -17,9 +17,10 @@ from dataclasses import dataclass
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from agents.dead_letter import dead_letter_bytes
+from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
+from app.control.exceptions import ControlError
 from app.control.holder import StrategyHolder
-from app.control.records import ControlError, ControlState
+from app.control.records import ControlState
 from app.settings import Settings
 from modelplatform.deploy import NO_MODEL
 
@@ -162,8 +163,8 @@ class ControlPlane:
     async def _dead_letter(self, producer: AIOKafkaProducer) -> None:
         while self.refused:
             body = dead_letter_record(self.topic, self.refused[0], self._settings.max_message_bytes)
-            await producer.send_and_wait(self._settings.topic("dead-letter"), self.refused[0].message.key or b"",
-                                         body)
+            await producer.send_and_wait(self._settings.topic("dead-letter"),
+                                         key=(self.refused[0].message.key or b"")[:KEY_LIMIT_BYTES], value=body)
             self.refused.pop(0)
 
 

@@ -6,7 +6,8 @@ import time
 
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 
-from app.control.records import ADMIN_TOKEN_MISSING, ControlError, ControlRecord, ControlState, Kind, Refusal, sign
+from app.control.exceptions import ADMIN_TOKEN_MISSING, ControlError
+from app.control.records import ControlRecord, ControlState, Kind, Refusal, sign
 from app.kafka_io import topic_partitions
 from app.settings import Settings
 

@@ -25,7 +25,8 @@ from typing import Literal
 import orjson
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from app.exceptions import AppError
+from app.control.exceptions import ADMIN_TOKEN_MISSING, ControlError
+from schemas.dead_letter import DeadLetterCode
 
 Kind = Literal["ruleset", "policy", "responses", "model-champion", "model-challenger"]
 KINDS: tuple[str, ...] = ("ruleset", "policy", "responses", "model-champion", "model-challenger")
@@ -37,25 +38,12 @@ _POINTER_KEY = re.compile(r"^active:(?P<kind>[a-z-]+)(:(?P<ms>\d{1,16}))?$")
 class Refusal(StrEnum):
     """Why a control record was not honoured (stable codes: logs, metrics, dead letters)."""
 
-    KEY_INVALID = "control_key_invalid"
-    MALFORMED = "control_malformed"
-    BAD_SIGNATURE = "control_bad_signature"
-    KEY_MISMATCH = "control_key_mismatch"
-    STALE = "control_stale"
-    OVERSIZE = "control_oversize"
-
-
-ADMIN_TOKEN_MISSING = "admin_token_missing"  # noqa: S105 - an error code, not a secret
-
-
-class ControlError(AppError):
-    """A control record is malformed, unsigned or forged; the message says which."""
-
-    code = Refusal.MALFORMED.value
-
-    def __init__(self, message: str, code: str = Refusal.MALFORMED) -> None:
-        super().__init__(message)
-        self.code = str(code)
+    KEY_INVALID = DeadLetterCode.CONTROL_KEY_INVALID.value
+    MALFORMED = DeadLetterCode.CONTROL_MALFORMED.value
+    BAD_SIGNATURE = DeadLetterCode.CONTROL_BAD_SIGNATURE.value
+    KEY_MISMATCH = DeadLetterCode.CONTROL_KEY_MISMATCH.value
+    STALE = DeadLetterCode.CONTROL_STALE.value
+    OVERSIZE = DeadLetterCode.CONTROL_OVERSIZE.value
 
 
 class ControlRecord(BaseModel):

@@ -119,17 +119,24 @@ _ACCOUNT = (
                     "login_failure", "login_success")]
 )
 
-_DEVICE = [
-    _spec("device.is_new", "bool", "device never seen before on any account (30d memory)"),
-    _spec("device.days_since_first_seen", "float", "days since the device was first seen", nullable=True),
-    _spec("device.tx_count_1h", "int", "transactions from the device in the last 1h, this one included"),
-    _spec("device.tx_count_24h", "int", "transactions from the device in the last 24h, this one included"),
-    _spec("device.amount_sum_24h", "float", "amount sum from the device in the last 24h"),
-    _spec("device.distinct_accounts_1h", "int", "accounts using the device in the last 1h, this one included"),
-    _spec("device.distinct_accounts_24h", "int", "accounts using the device in the last 24h, this one included"),
-    _spec("device.distinct_accounts_7d", "int", "accounts using the device in the last 7d, this one included"),
-    *_label_specs("device", "on the device"),
-]
+def _shared_entity_specs(entity: str, users: str, *, noun: str, via: str, at: str,
+                         users_text: str) -> list[FeatureSpec]:
+    """An entity many accounts share (`risk.features.entities.SharedEntityStage`): first sighting,
+    velocity, and how many accounts use it, `<entity>.distinct_<users>_{1h,24h,7d}`."""
+    return [
+        _spec(f"{entity}.is_new", "bool", f"{noun} never seen before with any account (30d memory)"),
+        _spec(f"{entity}.days_since_first_seen", "float", f"days since the {noun} was first seen", nullable=True),
+        *(_spec(f"{entity}.tx_count_{w}", "int", f"transactions {via} in the last {w}, this one included")
+          for w in ("1h", "24h")),
+        _spec(f"{entity}.amount_sum_24h", "float", f"amount {via} in the last 24h, this one included"),
+        *(_spec(f"{entity}.distinct_{users}_{w}", "int", f"{users_text} in the last {w}, this one included")
+          for w in ("1h", "24h", "7d")),
+        *_label_specs(entity, at),
+    ]
+
+
+_DEVICE = _shared_entity_specs("device", "accounts", noun="device", via="from the device", at="on the device",
+                               users_text="accounts using the device")
 
 _LOCATION = [
     _spec("location.cell", "str", "location cell id (about 1 km grid, or region code)", nullable=True),
@@ -140,17 +147,8 @@ _LOCATION = [
     *_label_specs("location", "in the cell"),
 ]
 
-_COUNTERPARTY = [
-    _spec("counterparty.is_new", "bool", "payee never seen before from any account (30d memory)"),
-    _spec("counterparty.days_since_first_seen", "float", "days since the payee was first seen", nullable=True),
-    _spec("counterparty.tx_count_1h", "int", "transactions to the payee in the last 1h, this one included"),
-    _spec("counterparty.tx_count_24h", "int", "transactions to the payee in the last 24h, this one included"),
-    _spec("counterparty.amount_sum_24h", "float", "amount received in the last 24h, this one included"),
-    _spec("counterparty.distinct_senders_1h", "int", "distinct senders in the last 1h, this one included"),
-    _spec("counterparty.distinct_senders_24h", "int", "distinct senders in the last 24h, this one included"),
-    _spec("counterparty.distinct_senders_7d", "int", "distinct senders in the last 7d, this one included"),
-    *_label_specs("counterparty", "to the payee"),
-]
+_COUNTERPARTY = _shared_entity_specs("counterparty", "senders", noun="payee", via="to the payee",
+                                     at="to the payee", users_text="distinct senders")
 
 FEATURES: dict[str, FeatureSpec] = {spec.name: spec for spec in [*_TX, *_ACCOUNT, *_DEVICE, *_LOCATION, *_COUNTERPARTY]}
 

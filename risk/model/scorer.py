@@ -1,8 +1,17 @@
 """Score feature snapshots with a verified artifact: batch (rows or columns) or one event.
 
->>> scorer = Scorer.from_artifact(artifact)                # doctest: +SKIP
->>> scorer.score_batch({"tx.amount": amounts, ...})         # doctest: +SKIP
->>> scorer.score_one(decision.features)                     # doctest: +SKIP
+A one-feature logistic model (log-amount, no intercept) scores an amount of 0 at exactly 0.5:
+
+>>> from risk.model.artifact import TimeWindow
+>>> params = LogisticParams(mean=np.zeros(1), scale=np.ones(1), coef=np.ones(1), intercept=0.0)
+>>> artifact = ModelArtifact.build(name="demo", version="1", kind="logistic", feature_names=("tx.amount",),
+...     vocabularies={}, payload=params.to_payload(), train_window=TimeWindow(start_ms=0, end_ms=1),
+...     label_cutoff_ms=1, created_at_ms=1)
+>>> scorer = Scorer.from_artifact(artifact)
+>>> scorer.score_one({"tx.amount": 0.0})
+0.5
+>>> scorer.score_batch({"tx.amount": [0.0, 1e6]}).round(3).tolist()
+[0.5, 1.0]
 """
 
 from __future__ import annotations

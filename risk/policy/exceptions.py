@@ -8,7 +8,7 @@ from risk.exceptions import RiskError
 class PolicyError(RiskError):
     """A policy document is invalid; `problems` lists every reason."""
 
-    code = "POLICY_INVALID"
+    code = "policy_invalid"
 
     def __init__(self, problems: list[str], source: str = "<text>") -> None:
         self.problems = problems
@@ -19,4 +19,4 @@ class PolicyError(RiskError):
 class ScoreError(RiskError):
     """A model score outside [0, 1] was passed to `decide`."""
 
-    code = "SCORE_OUT_OF_RANGE"
+    code = "score_out_of_range"

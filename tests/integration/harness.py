@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -18,47 +15,36 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import localkafka
-from app.processes import spawn_worker, worker_env
+from app.exceptions import AppError
+from app.processes import ManagedWorker, worker_env
 
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN_TOKEN = "integration-test-token"
 
 
-class WorkerProcess:
+class WorkerProcess(ManagedWorker):
     """One `fraudstream worker` subprocess on `engine`, with its own datadir and web port."""
 
     def __init__(self, name: str, bootstrap: str, prefix: str, workdir: Path, partitions: int = 4,
                  extra_env: dict[str, str] | None = None, *, engine: str) -> None:
-        self.name, self.workdir, self.engine = name, workdir, engine
-        self.web_port = localkafka.free_port()
-        self.log_path = workdir / f"{name}.log"
-        self.env = {
+        self.workdir, self.engine = workdir, engine
+        web_port = localkafka.free_port()
+        env = {
             **worker_env(bootstrap=bootstrap, prefix=prefix, app_id=f"{prefix}app".lower().replace("_", "-"),
                          datadir=workdir / f"{name}-data", partitions=partitions, engine=engine,
                          instance_id=name,  # static membership (quix): a restarted worker resumes at once
-                         web_port=self.web_port, admin_token=ADMIN_TOKEN, commit_interval_s=0.5,
+                         web_port=web_port, admin_token=ADMIN_TOKEN, commit_interval_s=0.5,
                          session_timeout_s=8, log_level="info"),
             "FRAUDSTREAM_METRICS_INTERVAL_S": "0.5",
             **(extra_env or {}),
         }
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> WorkerProcess:
-        self.proc = spawn_worker(self.env, self.log_path)
-        return self
+        super().__init__(name, env, workdir / f"{name}.log", web_port)
 
     def wait_healthy(self, timeout_s: float = 60.0) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            if self.proc is not None and self.proc.poll() is not None:
-                raise AssertionError(f"worker {self.name} exited:\n{self.tail()}")
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/health", timeout=1) as resp:
-                    if resp.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise AssertionError(f"worker {self.name} not healthy in {timeout_s}s:\n{self.tail()}")
+        try:
+            super().wait_healthy(timeout_s)
+        except AppError as error:
+            raise AssertionError(str(error)) from error
 
     def wait_ready(self, timeout_s: float = 90.0) -> None:
         """Until /ready answers 200: partitions assigned, state recovered, control topic read."""
@@ -84,27 +70,6 @@ class WorkerProcess:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=2) as resp:
             assert resp.headers["Content-Type"].startswith("text/plain"), resp.headers["Content-Type"]
             return Scrape.parse(resp.read().decode())
-
-    def kill(self) -> None:
-        """SIGKILL: no shutdown hooks, no final commit: the crash case."""
-        if self.proc is not None and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(10)
-
-    def stop(self, timeout_s: float = 30.0) -> None:
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        os.killpg(self.proc.pid, signal.SIGTERM)
-        try:
-            self.proc.wait(timeout_s)
-        except subprocess.TimeoutExpired:
-            self.kill()
-
-    def tail(self, lines: int = 40) -> str:
-        try:
-            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
-        except FileNotFoundError:
-            return ""
 
 
 class Scrape:

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-
-def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
+from schemas.times import iso_utc
 
 
 def transaction(n: int, *, base_ms: int | None = None, accounts: int = 20, **overrides: Any) -> dict[str, Any]:
@@ -18,7 +15,7 @@ def transaction(n: int, *, base_ms: int | None = None, accounts: int = 20, **ove
     account = f"acc{n % accounts:04d}"
     doc: dict[str, Any] = {
         "transaction_id": f"tx{n:06d}",
-        "event_time": iso(base_ms + n * 1000),
+        "event_time": iso_utc(base_ms + n * 1000),
         "account_id": account,
         "customer_id": f"cus{n % accounts:04d}",
         "branch": {"province": "44", "city": "4401", "county": f"44010{n % 3}"},

@@ -8,15 +8,19 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli import cli
-from app.settings import Settings
+from app.settings import DevSettings, Settings, env_name
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 @pytest.mark.parametrize("name", sorted(Settings.model_fields))
 def test_every_setting_is_documented(name):
-    env = "KAFKA_BOOTSTRAP_SERVERS" if name == "bootstrap_servers" else f"FRAUDSTREAM_{name.upper()}"
-    assert f"`{env}`" in README
+    assert f"| `{env_name(name)}` |" in README
+
+
+@pytest.mark.parametrize("name", sorted(DevSettings.model_fields))
+def test_every_developer_setting_is_documented(name):
+    assert f"| `{env_name(name, DevSettings)}` |" in README
 
 
 def test_the_two_commands_come_first():

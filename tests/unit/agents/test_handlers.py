@@ -2,7 +2,6 @@
 
 import base64
 import hashlib
-from datetime import UTC, datetime
 
 import orjson
 import pytest
@@ -12,16 +11,13 @@ from app.control.holder import StrategyHolder
 from app.settings import Settings
 from risk.rules.exceptions import FeatureTypeError
 from schemas import Alert, BlockCommand, DeadLetter, Decision
+from schemas.times import iso_utc
 
 BASE = 1_764_000_000_000
 
 
-def iso(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
-
-
 def tx(n: int, account: str = "acc1", **extra) -> dict:
-    return {"transaction_id": f"t{n}", "event_time": iso(BASE + n * 60_000), "account_id": account,
+    return {"transaction_id": f"t{n}", "event_time": iso_utc(BASE + n * 60_000), "account_id": account,
             "customer_id": "c1", "branch": {"province": "44", "city": "4401", "county": "440106"},
             "channel": "mobile", "tx_type": "transfer", "amount": "120.00",
             "counterparty": {"id": "payee1"}, "device_id": "dev1", **extra}
@@ -44,7 +40,7 @@ def run_raw(holder, messages):
 
 
 def test_account_events_reach_the_next_transaction_features(holder):
-    event = {"event_id": "e1", "event_time": iso(BASE), "account_id": "acc1", "kind": "password_reset"}
+    event = {"event_id": "e1", "event_time": iso_utc(BASE), "account_id": "acc1", "kind": "password_reset"}
     _, out = run(holder, [("account-events", "acc1", event), ("transactions", "acc1", tx(5))])
     assert out.decisions[0]["features"]["account.minutes_since_password_reset"] == 5.0
 
@@ -82,7 +78,7 @@ def test_an_oversize_input_is_dead_lettered_with_a_prefix_its_length_and_its_dig
 
 
 def test_labels_feed_counterparty_risk_after_they_are_confirmed(holder):
-    label = {"transaction_id": "t1", "is_fraud": True, "source": "analyst", "confirmed_at": iso(BASE + 120_000),
+    label = {"transaction_id": "t1", "is_fraud": True, "source": "analyst", "confirmed_at": iso_utc(BASE + 120_000),
              "counterparty_id": "payee1"}
     _, out = run(holder, [("transactions", "acc1", tx(1)), ("fraud-labels", "t1", label),
                           ("transactions", "acc2", tx(5, account="acc2"))])
@@ -92,7 +88,7 @@ def test_labels_feed_counterparty_risk_after_they_are_confirmed(holder):
 
 @pytest.mark.parametrize("where", [{"geo": {"lat": 23.13, "lon": 113.26}}, {"region_code": "440106"}])
 def test_a_label_counts_against_the_cell_its_transaction_was_made_in(holder, where):
-    label = {"transaction_id": "t1", "is_fraud": True, "source": "complaint", "confirmed_at": iso(BASE + 120_000),
+    label = {"transaction_id": "t1", "is_fraud": True, "source": "complaint", "confirmed_at": iso_utc(BASE + 120_000),
              **where}
     _, out = run(holder, [("transactions", "acc1", tx(1, **where)), ("fraud-labels", "t1", label),
                           ("transactions", "acc2", tx(5, account="acc2", **where)),

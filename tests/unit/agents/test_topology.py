@@ -4,7 +4,7 @@ import pytest
 
 from agents.handlers import Counters, Limits
 from agents.pipeline import build_stages
-from agents.topology import TopicNames, stage_specs
+from agents.topology import DECIDED, TopicNames, stage_specs
 from app.control.holder import StrategyHolder
 from app.settings import Settings
 from risk.features.common import StageConfig
@@ -23,9 +23,12 @@ def test_every_consumed_topic_belongs_to_exactly_one_stage(layout):
     assert set(inputs) == expected | ({NAMES.score_stage} if layout == "batched" else set())
 
 
-def test_only_stateless_stages_take_batches():
-    for spec in stage_specs(NAMES, "batched"):
-        assert not (spec.batched and spec.table is not None), spec
+def test_the_only_batched_stage_is_the_score_stage_with_its_first_decisions():
+    """A batch may write only a table keyed like its own events (Faust scopes each write to its event)."""
+    batched = [spec for spec in stage_specs(NAMES, "batched") if spec.batched]
+    assert [(spec.name, spec.inputs, spec.table) for spec in batched] == [
+        ("score-stage", (NAMES.score_stage,), DECIDED)]
+    assert not any(spec.batched for spec in stage_specs(NAMES, "inline"))
 
 
 @pytest.mark.parametrize("layout", ["batched", "inline"])

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from app.localkafka import DEFAULT_VERSION
+from app.settings import KAFKA_VERSION as DEFAULT_VERSION
 
 ROOT = Path(__file__).resolve().parents[3]
 COMPOSE_FILE = ROOT / "deploy" / "docker-compose.yml"

@@ -1,6 +1,7 @@
 import pytest
 
-from tables.quix_state import KeyScopeError, QuixStateTable
+from tables.exceptions import KeyScopeError
+from tables.quix_state import QuixStateTable
 
 
 class FakeState:

@@ -1,6 +1,7 @@
 import pytest
 
-from app.control.records import ControlError, ControlRecord, sign, verify
+from app.control.exceptions import ControlError
+from app.control.records import ControlRecord, sign, verify
 
 RECORD = ControlRecord(kind="ruleset", version="v2", author="analyst", published_at_ms=1, body="rules: []")
 

@@ -14,38 +14,29 @@ def test_json_round_trip_gives_an_equal_artifact(lgbm_artifact):
     assert ModelArtifact.from_json(lgbm_artifact.to_json()) == lgbm_artifact
 
 
-def test_tampered_payload_is_refused(lgbm_artifact):
-    doc = _doc(lgbm_artifact)
+def _tamper_payload(doc: dict) -> None:
     doc["payload"] = doc["payload"].replace("shrinkage=", "shrinkage=9", 1)
-    with pytest.raises(ChecksumMismatchError):
-        ModelArtifact.from_json(json.dumps(doc))
 
 
-def test_reordered_features_are_refused(lgbm_artifact):
-    doc = _doc(lgbm_artifact)
+def _reorder_features(doc: dict) -> None:
     doc["manifest"]["feature_names"] = list(reversed(doc["manifest"]["feature_names"]))
-    with pytest.raises(ChecksumMismatchError):
-        ModelArtifact.from_json(json.dumps(doc))
 
 
-def test_unknown_kind_is_refused(lgbm_artifact):
+REFUSALS = {  # a change to a stored artifact -> the error that refuses it (and what the message names)
+    "tampered payload": (_tamper_payload, ChecksumMismatchError, None),
+    "reordered features": (_reorder_features, ChecksumMismatchError, None),
+    "unknown kind": (lambda doc: doc["manifest"].update(kind="pickle"), UnknownModelKindError, "pickle"),
+    "other format": (lambda doc: doc.update(format="fraudstream.model/99"), ArtifactError, "format"),
+    "unexpected manifest field": (lambda doc: doc["manifest"].update(loader="os.system"), ArtifactError, "loader"),
+}
+
+
+@pytest.mark.parametrize("change", REFUSALS)
+def test_a_changed_artifact_is_refused(lgbm_artifact, change):
+    mutate, error, named = REFUSALS[change]
     doc = _doc(lgbm_artifact)
-    doc["manifest"]["kind"] = "pickle"
-    with pytest.raises(UnknownModelKindError, match="pickle"):
-        ModelArtifact.from_json(json.dumps(doc))
-
-
-def test_other_format_is_refused(lgbm_artifact):
-    doc = _doc(lgbm_artifact)
-    doc["format"] = "fraudstream.model/99"
-    with pytest.raises(ArtifactError, match="format"):
-        ModelArtifact.from_json(json.dumps(doc))
-
-
-def test_unexpected_manifest_field_is_refused(lgbm_artifact):
-    doc = _doc(lgbm_artifact)
-    doc["manifest"]["loader"] = "os.system"
-    with pytest.raises(ArtifactError, match="loader"):
+    mutate(doc)
+    with pytest.raises(error, match=named):
         ModelArtifact.from_json(json.dumps(doc))
 
 
