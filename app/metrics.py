@@ -45,7 +45,9 @@ FAMILIES = (
     Family("transactions.valid", "transactions_valid", "transactions that passed validation"),
     Family("transactions.rekeyed", "transactions_rekeyed", "transactions re-keyed by account (one extra hop)"),
     Family("transactions.duplicate", "transactions_duplicate", "repeated transaction ids, not counted again"),
-    Family("decisions.", "decisions", "decisions emitted, by action", ("action",)),
+    Family("decisions.repeated", "decisions_repeated", "redelivered transactions answered again with their first "
+                                                       "decision (not new decisions)"),
+    Family("decisions.", "decisions", "decisions made, by action", ("action",)),
     Family("dead_letter.", "dead_letters", "records dead-lettered, by code", ("code",)),
     Family("control.refused.", "control_refused", "control records refused, by code", ("code",)),
     Family("stage.", "stage_events", "events through a stage, by outcome", ("stage", "status")),

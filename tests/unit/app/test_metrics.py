@@ -21,7 +21,7 @@ def _metrics(counters: Counters, ready: bool = True, rows: list[PartitionOffsets
 
 def test_dotted_counts_become_labelled_families():
     counters = Counters()
-    for name, n in [("transactions.in", 5), ("decisions.ALLOW", 3), ("decisions.BLOCK", 1),
+    for name, n in [("transactions.in", 5), ("decisions.ALLOW", 3), ("decisions.BLOCK", 1), ("decisions.repeated", 2),
                     ("dead_letter.invalid_json", 1), ("control.refused.bad_signature", 2),
                     ("stage.device.ok", 4), ("score.rows", 4)]:
         counters.add(name, n)
@@ -29,6 +29,8 @@ def test_dotted_counts_become_labelled_families():
     assert samples[("fraudstream_transactions_in_total", ())] == 5
     assert samples[("fraudstream_decisions_total", (("action", "ALLOW"),))] == 3
     assert samples[("fraudstream_decisions_total", (("action", "BLOCK"),))] == 1
+    assert samples[("fraudstream_decisions_repeated_total", ())] == 2
+    assert ("fraudstream_decisions_total", (("action", "repeated"),)) not in samples
     assert samples[("fraudstream_dead_letters_total", (("code", "invalid_json"),))] == 1
     assert samples[("fraudstream_control_refused_total", (("code", "bad_signature"),))] == 2
     assert samples[("fraudstream_stage_events_total", (("stage", "device"), ("status", "ok")))] == 4
