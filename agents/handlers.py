@@ -44,14 +44,23 @@ StrategySource = Callable[[], tuple[Strategy, ResponsePlan]]  # one consistent v
 NO_ENTITY = "~"  # key prefix for messages without the stage's entity (spread by transaction id)
 
 
+Timings = Callable[[str, float], None]  # (series, milliseconds): e.g. ("stage.device", 0.4), ("end_to_end", 12.0)
+
+
 @dataclass
 class Counters:
-    """Operational counts, logged periodically and served on the worker's /metrics page."""
+    """Operational counts and timings: the handlers' one metrics port, engine- and Prometheus-free. The worker
+    exposes the counts on /metrics (`app/metrics.py`) and plugs `timings` into its latency histograms."""
 
     counts: Counter[str] = field(default_factory=Counter)
+    timings: Timings | None = None
 
     def add(self, name: str, n: int = 1) -> None:
         self.counts[name] += n
+
+    def observe_ms(self, series: str, ms: float) -> None:
+        if self.timings is not None:
+            self.timings(series, ms)
 
 
 @dataclass(frozen=True)
@@ -135,6 +144,7 @@ class AccountHandler:
         self._next = DeviceStage()
 
     def on_transaction(self, source: Source) -> None:
+        self._counters.add("transactions.in")
         tx = self._dead.accepted(source, validate(source.value, Transaction, max_bytes=self._limits.max_bytes,
                                                   now_ms=int(self._clock() * 1000), bounds=self._limits.bounds))
         if tx is None:
@@ -294,6 +304,7 @@ class ScoreHandler:
                 self._decided.save(key, record_decided(decided, fact.transaction_id, fact.event_time_ms, first,
                                                        self._first_decision))
             self._counters.add(f"decisions.{assessment.action.value}")
+            self._observe(env)
             self._send(fact, first)
 
     def _assess(self, items: Sequence[tuple[Source, envelope.Envelope, TxFacts]]
@@ -325,6 +336,13 @@ class ScoreHandler:
         except Exception as ex:
             log.exception("score.row_failed", transaction_id=facts.transaction_id, error=repr(ex))
             return ex
+
+    def _observe(self, env: envelope.Envelope) -> None:
+        """End to end = decision time - ingest time (the account stage's clock when it first read the
+        transaction): every hop and stage of the pipeline, not the time spent waiting in `transactions`."""
+        self._counters.observe_ms("end_to_end", self._clock() * 1000 - env["in"])
+        for stage, ms in env["t"].items():
+            self._counters.observe_ms(f"stage.{stage}", ms)
 
     def _send(self, facts: TxFacts, outputs: Recorded) -> None:
         account_key = facts.account_id.encode()

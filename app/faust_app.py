@@ -9,14 +9,17 @@ import signal
 from typing import Any
 
 import faust
-import orjson
 import structlog
 from aiohttp.web import Response
 
 from agents.register import register_agents
 from app import kafka_transport
 from app.control import ControlPlane, StrategyHolder
+from app.metrics import CONTENT_TYPE
+from app.observability import observe_worker
+from app.readiness import Assignment
 from app.settings import Settings
+from app.web import ready_reply
 from tables.state import define_tables
 
 log = structlog.get_logger(__name__)
@@ -53,6 +56,7 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     tables = define_tables(app, settings.partitions, settings.store_sizing())
     pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
+    observed = _observe(app, settings, pipeline.counters, holder, control)
 
     @app.task
     async def start_control_plane() -> None:
@@ -76,15 +80,48 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     async def health(web: Any, request: Any) -> Response:
         return Response(text="ok")
 
+    @app.page("/ready")
+    async def ready(web: Any, request: Any) -> Response:
+        status, body = ready_reply(observed.readiness)
+        return Response(body=body, status=status, content_type="application/json")
+
     @app.page("/metrics")
     async def metrics(web: Any, request: Any) -> Response:
-        body = {"counters": dict(pipeline.counters.counts), "versions": holder.versions_dict()}
-        return Response(body=orjson.dumps(body), content_type="application/json")
+        # aiohttp wants the bare media type; the version parameter goes in the header itself
+        return Response(body=observed.metrics.render(), headers={"Content-Type": CONTENT_TYPE})
+
+    @app.task
+    async def monitor_offsets() -> None:
+        await observed.offsets.run()
 
     # Faust stalls the conductor when >100 sends (changelog + outputs) are pending, polling every 100 ms
     # (faust-streaming #173): at hundreds of tx/s that cap, not the CPU, sets the throughput.
     app.producer.buffer.max_messages = settings.producer_buffer_messages
 
     app.fraudstream_pipeline = pipeline  # type: ignore[attr-defined]
+    app.fraudstream_observed = observed  # type: ignore[attr-defined]
     app.fraudstream_holder = holder  # type: ignore[attr-defined]
     return app
+
+
+def _observe(app: faust.App, settings: Settings, counters: Any, holder: StrategyHolder,
+             control: ControlPlane) -> Any:
+    """Readiness from Faust's rebalance signals and table recovery; acked positions from our consumer."""
+    assignment = Assignment()
+
+    @app.on_partitions_revoked.connect
+    async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
+        assignment.revoked(revoked)
+
+    @app.on_partitions_assigned.connect
+    async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+        assignment.assigned(assigned)
+
+    def recovered() -> bool:
+        return bool(app.tables.recovery.completed.is_set() and not app.in_recovery and not app.rebalancing)
+
+    def acked() -> dict[tuple[str, int], int]:
+        positions = getattr(app.consumer, "acked_positions", None)
+        return positions.snapshot() if positions is not None else {}
+
+    return observe_worker(settings, counters, holder, control, assignment, acked, recovered)

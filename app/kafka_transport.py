@@ -11,17 +11,28 @@
    skipped during a rebalance are never acked, so every commit after it stepped over one of them: a
    two-worker rebalance test lost every other message of a burst. A commit now waits until the message
    at the committed position itself has been acked; the skipped ones are redelivered after the seek.
+
+It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
+and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
+committed position was never acked, so everything after it is redelivered by the next restart.
 """
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
+import structlog
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from app.readiness import AckedPositions
+
+log = structlog.get_logger(__name__)
+
 SCHEME = "fskafka"
 FETCH_MAX_WAIT_MS = 20
+HELD_WARN_S = 30.0
 
 
 _INSTANCE_ATTR = "_fraudstream_group_instance_id"
@@ -42,12 +53,34 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
 
 
 class _Consumer(faust_aiokafka.Consumer):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.acked_positions = AckedPositions()
+        self._held_since: dict[Any, float] = {}
+
+    def ack(self, message: Any) -> bool:
+        acked = bool(super().ack(message))
+        if acked:
+            self.acked_positions.acked(message.tp.topic, message.tp.partition, message.offset)
+        return acked
+
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset[tp]
         acked = self._acked[tp]
         if committed is not None and acked and not self._gap[tp] and min(acked) > committed:
+            self._held(tp, committed, min(acked))
             return None  # the message at `committed` was never acked: committing past it would lose it
+        self._held_since.pop(tp, None)
         return super()._new_offset(tp)
+
+    def _held(self, tp: Any, committed: int, first_acked: int, now: float | None = None) -> None:
+        now = time.monotonic() if now is None else now
+        since = self._held_since.setdefault(tp, now)
+        if since <= now - HELD_WARN_S:
+            self._held_since[tp] = now  # once per HELD_WARN_S, not per commit
+            log.error("commit.held", topic=tp.topic, partition=tp.partition, committed=committed,
+                      first_acked=first_acked, held_s=round(now - since, 1),
+                      reason="the message at the committed offset was never acked")
 
     def _new_consumer_thread(self) -> faust_aiokafka.AIOKafkaConsumerThread:
         return _ConsumerThread(self, loop=self.loop, beacon=self.beacon)

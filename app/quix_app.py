@@ -7,11 +7,13 @@ import logging
 import threading
 
 import structlog
-from quixstreams import Application
 from quixstreams.state.rocksdb import RocksDBOptions
 
 from agents.quix_dataframes import QuixPipeline, build_dataframes
 from app.control import ControlPlane, StrategyHolder
+from app.observability import observe_worker
+from app.quix_hooks import ObservedApplication
+from app.readiness import AckedPositions, Assignment
 from app.settings import Settings
 from app.web import serve
 from tables.state import MIB
@@ -19,7 +21,7 @@ from tables.state import MIB
 log = structlog.get_logger(__name__)
 
 
-def build_application(settings: Settings) -> Application:
+def build_application(settings: Settings, acked: AckedPositions | None = None) -> ObservedApplication:
     # fetch.wait.max.ms: librdkafka's default (500 ms) lets the broker hold an empty fetch that long, and every
     # other request on that connection queues behind it. Quix asks for each assigned partition's watermarks one
     # at a time while it assigns, so a restart spent ~0.5 s per partition (14 s for 28) before deciding
@@ -29,7 +31,9 @@ def build_application(settings: Settings) -> Application:
                 "fetch.wait.max.ms": settings.fetch_max_wait_ms}
     if settings.instance_id:
         consumer["group.instance.id"] = settings.instance_id
-    return Application(
+    return ObservedApplication(
+        assignment=Assignment(),
+        on_message_processed=acked.acked if acked is not None else None,
         broker_address=settings.bootstrap_servers,
         consumer_group=settings.app_id,
         auto_offset_reset="earliest",
@@ -50,15 +54,21 @@ def build_application(settings: Settings) -> Application:
 
 def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
     holder = holder or StrategyHolder.from_files(settings)
-    app = build_application(settings)
+    acked = AckedPositions()
+    app = build_application(settings, acked)
     pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.
-    threading.Thread(target=lambda: asyncio.run(control.run()), name="control", daemon=True).start()
+    observed = observe_worker(settings, pipeline.counters, holder, control, app.assignment, acked.snapshot,
+                              app.recovered)
+
+    async def control_and_offsets() -> None:
+        await asyncio.gather(control.run(), observed.offsets.run())
+
+    threading.Thread(target=lambda: asyncio.run(control_and_offsets()), name="control", daemon=True).start()
     if settings.web_enabled:
-        serve(settings.web_host, settings.web_port,
-              lambda: {"counters": dict(pipeline.counters.counts), "versions": holder.versions_dict()})
+        serve(settings.web_host, settings.web_port, observed.metrics.render, observed.readiness)
     log.info("worker.starting", engine="quix", group=settings.app_id, guarantee=settings.processing_guarantee)
     app.run()

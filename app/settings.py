@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal, TypeVar
 
-from pydantic import AliasChoices, Field, SecretStr, ValidationError
+from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from agents.first_decision import FirstDecisionConfig
@@ -26,6 +26,25 @@ ROOT = Path(__file__).resolve().parent.parent
 KAFKA_VERSION = "4.0.2"  # the local broker's default line; 3.9.2 is the other one the suite passes on
 S = TypeVar("S", bound=BaseSettings)
 _STAGE = StageConfig()  # the windowed-state defaults are declared once, on StageConfig
+
+
+class ChannelDeadline(BaseModel):
+    """How long the decision API waits for the pipeline on one channel, and what it answers after that."""
+
+    model_config = {"frozen": True}
+    deadline_ms: int = Field(ge=1, le=60_000)
+    fallback: Literal["ALLOW", "CHALLENGE", "REVIEW", "BLOCK"]
+
+
+_DEFAULT_DEADLINES = {
+    "mobile": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "online": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "quickpay": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "api": ChannelDeadline(deadline_ms=150, fallback="ALLOW"),
+    "counter": ChannelDeadline(deadline_ms=300, fallback="CHALLENGE"),
+    "atm": ChannelDeadline(deadline_ms=300, fallback="CHALLENGE"),
+    "pos": ChannelDeadline(deadline_ms=300, fallback="CHALLENGE"),
+}
 
 
 class Settings(BaseSettings):
@@ -49,10 +68,13 @@ class Settings(BaseSettings):
     replication_factor: int = Field(default=1, ge=1, le=5, description="replication of topics we create")
     datadir: Path = Field(default=ROOT / "var" / "worker", description="RocksDB state; one per worker process")
     store: Literal["rocksdb://", "memory://"] = Field(default="rocksdb://", description="table store")
-    web_host: str = Field(default="127.0.0.1", description="address /health and /metrics listen on (0.0.0.0 to "
-                                                              "expose them, e.g. to a Kubernetes probe)")
-    web_port: int = Field(default=6066, ge=1, le=65535, description="/health and /metrics")
-    web_enabled: bool = Field(default=True, description="serve /health and /metrics")
+    web_host: str = Field(default="127.0.0.1", description="address /health, /ready and /metrics listen on "
+                                                              "(0.0.0.0 to expose them, e.g. to a Kubernetes probe)")
+    web_port: int = Field(default=6066, ge=1, le=65535, description="/health, /ready and /metrics")
+    web_enabled: bool = Field(default=True, description="serve /health, /ready and /metrics")
+    metrics_interval_s: float = Field(default=5.0, gt=0, le=300,
+                                      description="how often /metrics refreshes committed offsets and lag from the "
+                                                  "broker")
     log_level: Literal["debug", "info", "warning", "error"] = Field(default="info", description="log threshold")
     uvloop: bool = Field(default=True, description="run the worker on uvloop")
     admin_token: SecretStr | None = Field(default=None, description="signs control-topic messages (rules/models)")
@@ -117,6 +139,13 @@ class Settings(BaseSettings):
                                 description="records the sink writes to the store in one transaction")
     sink_batch_wait_ms: int = Field(default=200, ge=1, le=10_000,
                                     description="longest the sink waits to fill a batch")
+    decision_deadlines: dict[str, ChannelDeadline] = Field(
+        default=_DEFAULT_DEADLINES,
+        description="decision API: per channel, the deadline and the fallback answered after it (JSON, e.g. "
+                    '{"mobile": {"deadline_ms": 150, "fallback": "ALLOW"}}); other channels: 300 ms, then CHALLENGE')
+    decision_replay_cache: int = Field(default=100_000, ge=0, le=10_000_000,
+                                       description="decision API: recent decisions kept in memory per replica, so a "
+                                                   "retry is answered before the store has them")
     purge_interval_s: int = Field(default=3600, ge=0, description="how often the service purges expired rows "
                                                                    "(0 = never; `fraudstream service purge`)")
 

@@ -1,7 +1,8 @@
-"""`/health` and `/metrics` for engines without a web server of their own (Quix Streams), on a thread.
+"""`/health`, `/ready` and `/metrics` for engines without a web server of their own (Quix Streams), on a thread.
 
-The same JSON as the Faust worker's pages: counters and the active strategy versions. `/health` is
-liveness only: it answers while the process runs.
+The same pages as the Faust worker's (`app/faust_app.py`): `/health` is liveness only (it answers while the
+process runs), `/ready` answers 200 only when `Readiness` holds (503 otherwise, with the failing checks), and
+`/metrics` is the Prometheus text format.
 """
 
 from __future__ import annotations
@@ -13,14 +14,26 @@ from typing import Any
 
 import orjson
 
+from app.metrics import CONTENT_TYPE
+from app.readiness import Readiness
 
-def serve(host: str, port: int, metrics: Callable[[], dict[str, Any]]) -> ThreadingHTTPServer:
+
+def ready_reply(readiness: Readiness) -> tuple[int, bytes]:
+    """Status and JSON body of GET /ready (shared by both engines' web servers)."""
+    checks = readiness.checks()
+    ready = all(checks.values())
+    return (200 if ready else 503), orjson.dumps({"ready": ready, **checks})
+
+
+def serve(host: str, port: int, metrics: Callable[[], bytes], readiness: Readiness) -> ThreadingHTTPServer:
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:
             if self.path == "/health":
                 self._reply(200, b"ok", "text/plain")
+            elif self.path == "/ready":
+                self._reply(*ready_reply(readiness), "application/json")
             elif self.path == "/metrics":
-                self._reply(200, orjson.dumps(metrics()), "application/json")
+                self._reply(200, metrics(), CONTENT_TYPE)
             else:
                 self._reply(404, b"not found", "text/plain")
 

@@ -94,6 +94,35 @@ def _service(args: argparse.Namespace, dev: DevSettings, console: Console) -> di
             localkafka.stop(dev, "bench-service")
 
 
+def _api(args: argparse.Namespace, dev: DevSettings, console: Console) -> dict[str, Any]:
+    from bench import decision_api_bench
+
+    external = dev.external_bootstrap
+    bootstrap = external or localkafka.start(dev, "bench-api").bootstrap
+    try:
+        with console.status(f"decision API: {args.api_rates} req/s for {args.api_seconds:g} s each, one worker…"):
+            return asyncio.run(decision_api_bench.measure(bootstrap, rates=tuple(args.api_rates),
+                                                          seconds=args.api_seconds))
+    finally:
+        if not external:
+            localkafka.stop(dev, "bench-api")
+
+
+def _print_api(result: dict[str, Any], console: Console) -> None:
+    table = Table(title="decision API: HTTP round trip vs the pipeline's produce→decision (one quix worker, "
+                        "same run)")
+    for column in ("offered req/s", "API p50", "API p99", "in handler (mean)", "fallback share", "errors",
+                   "pipeline p50", "pipeline p99"):
+        table.add_column(column, justify="right")
+    for rate, row in result.items():
+        api, pipeline = row["api"], row["pipeline"]
+        table.add_row(str(rate), f"{api['p50_ms']:.1f} ms", f"{api['p99_ms']:.1f} ms",
+                      f"{api['server_mean_ms']:.1f} ms", f"{api['fallback_share']:.1%}", str(api["errors"]),
+                      f"{pipeline['p50_ms']:.1f} ms",
+                      f"{pipeline['p99_ms']:.1f} ms")
+    console.print(table)
+
+
 def _print_service(result: dict[str, Any], console: Console) -> None:
     stores = ("sqlite", "postgresql")
     table = Table(title=f"risk service store: {result['rows']:,} decisions (sink: {result['sink_rows']:,} via Kafka)")
@@ -117,7 +146,7 @@ def _print_service(result: dict[str, Any], console: Console) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--only", choices=["pipeline", "rules", "model", "backtest", "service"], action="append")
+    parser.add_argument("--only", choices=["pipeline", "rules", "model", "backtest", "service", "api"], action="append")
     parser.add_argument("--backtest-cards", type=int, default=20,
                         help="cards in the backtest probe's export (N = cards x 96 days x ~3, then 4N)")
     parser.add_argument("--saturation", type=int, default=6000, help="transactions for the saturation run")
@@ -130,11 +159,14 @@ def main() -> None:
     parser.add_argument("--service-rows", type=int, default=100_000,
                         help="decisions stored for the store write and query runs")
     parser.add_argument("--service-sink-rows", type=int, default=20_000, help="decisions through Kafka → sink")
+    parser.add_argument("--api-rates", type=int, nargs="+", default=[50, 100, 200],
+                        help="offered POST /v1/decisions req/s")
+    parser.add_argument("--api-seconds", type=float, default=5.0, help="seconds per offered API rate")
     args = parser.parse_args()
     dev = build_settings(DevSettings)
     configure_logging("warning")
     console = Console()
-    parts = args.only or ["rules", "model", "backtest", "pipeline", "service"]
+    parts = args.only or ["rules", "model", "backtest", "pipeline", "service", "api"]
     results: dict[str, Any] = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z")}
     if "rules" in parts:
         from bench import rules_bench
@@ -158,6 +190,9 @@ def main() -> None:
     if "service" in parts:
         results["service"] = _service(args, dev, console)
         _print_service(results["service"], console)
+    if "api" in parts:
+        results["api"] = _api(args, dev, console)
+        _print_api(results["api"], console)
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "latest.json").write_text(json.dumps(results, indent=2, default=str))
     console.print(f"figures written to {OUT / 'latest.json'}")

@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 
 from app.settings import Settings
 from service.api import query
+from service.decide import api as decide
 from service.exceptions import ServiceError
 from service.sink import StoreSink
 from service.store.engine import migrate, open_engine
@@ -86,4 +87,6 @@ def create_app(settings: Settings, *, routers: Sequence[APIRouter] = (), lifespa
 
 def build(settings: Settings) -> FastAPI:
     """The service as `fraudstream service run` starts it: the composition root for its parts."""
-    return create_app(settings)
+    app = create_app(settings, routers=[decide.router], lifespans=[decide.lifespan])
+    decide.install(app)
+    return app

@@ -42,4 +42,5 @@ class StrategyHolder:
 
     def versions_dict(self) -> dict[str, Any]:
         versions = self._current[0].versions
-        return {"ruleset": versions.ruleset, "model": versions.model, "challenger": versions.challenger}
+        return {"ruleset": versions.ruleset, "policy": versions.policy, "model": versions.model,
+                "challenger": versions.challenger}

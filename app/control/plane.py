@@ -56,6 +56,7 @@ class ControlPlane:
         self.counts: Counter[str] = counts if counts is not None else Counter()
         self.refused: list[RefusedRecord] = []  # waiting to be dead-lettered
         self.last_error: str | None = None
+        self.caught_up = False  # read to the topic's end once and applied: the worker may report ready
 
     @property
     def topic(self) -> str:
@@ -65,6 +66,7 @@ class ControlPlane:
         """Follow the control topic for the life of the worker; connection failures are retried, never raised."""
         if not self._state.token:
             log.warning("control.disabled", reason="FRAUDSTREAM_ADMIN_TOKEN is not set; serving the default strategy")
+            self.caught_up = True  # nothing will be read: the default strategy is the one to serve
             return
         while True:
             try:
@@ -89,6 +91,7 @@ class ControlPlane:
             await consumer.seek_to_beginning(partition)
             # re-read from the start: rebuild, never double-apply
             self._state = ControlState(self._state.token, self._settings.control_max_record_bytes)
+            end = (await consumer.end_offsets([partition]))[partition]
             while True:
                 batch = await consumer.getmany(timeout_ms=500)
                 messages = [ControlMessage(r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
@@ -97,6 +100,9 @@ class ControlPlane:
                     # compiling a large ruleset takes a while: off the event loop, so decisions go on (Faust)
                     await asyncio.to_thread(self.apply)
                 await self._dead_letter(producer)
+                if not self.caught_up and await consumer.position(partition) >= end:
+                    self.caught_up = True
+                    log.info("control.caught_up", offset=end, **self._holder.versions_dict())
         finally:
             await consumer.stop()
             await producer.stop()

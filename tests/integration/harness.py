@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -11,6 +12,7 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from prometheus_client.parser import text_string_to_metric_families
 
 from app import localkafka
 from app.exceptions import AppError
@@ -33,6 +35,7 @@ class WorkerProcess(ManagedWorker):
                          instance_id=name,  # static membership (quix): a restarted worker resumes at once
                          web_port=web_port, admin_token=ADMIN_TOKEN, commit_interval_s=0.5,
                          session_timeout_s=8, log_level="info"),
+            "FRAUDSTREAM_METRICS_INTERVAL_S": "0.5",
             **(extra_env or {}),
         }
         super().__init__(name, env, workdir / f"{name}.log", web_port)
@@ -43,9 +46,49 @@ class WorkerProcess(ManagedWorker):
         except AppError as error:
             raise AssertionError(str(error)) from error
 
-    def metrics(self) -> dict[str, Any]:
+    def wait_ready(self, timeout_s: float = 90.0) -> None:
+        """Until /ready answers 200: partitions assigned, state recovered, control topic read."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            if self.proc is not None and self.proc.poll() is not None:
+                raise AssertionError(f"worker {self.name} exited:\n{self.tail()}")
+            if self.ready()[0] == 200:
+                return
+            time.sleep(0.3)
+        raise AssertionError(f"worker {self.name} not ready in {timeout_s}s: {self.ready()}\n{self.tail()}")
+
+    def ready(self) -> tuple[int, dict[str, Any]]:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/ready", timeout=2) as resp:
+                return resp.status, orjson.loads(resp.read())
+        except urllib.error.HTTPError as err:
+            return err.code, orjson.loads(err.read())
+        except OSError:
+            return 0, {}
+
+    def metrics(self) -> Scrape:
         with urllib.request.urlopen(f"http://127.0.0.1:{self.web_port}/metrics", timeout=2) as resp:
-            return orjson.loads(resp.read())
+            assert resp.headers["Content-Type"].startswith("text/plain"), resp.headers["Content-Type"]
+            return Scrape.parse(resp.read().decode())
+
+
+class Scrape:
+    """One /metrics page, parsed by prometheus_client's own parser."""
+
+    def __init__(self, samples: list[tuple[str, dict[str, str], float]]) -> None:
+        self.samples = samples
+
+    @classmethod
+    def parse(cls, text: str) -> Scrape:
+        return cls([(s.name, dict(s.labels), s.value) for family in text_string_to_metric_families(text)
+                    for s in family.samples])
+
+    def values(self, name: str, **labels: str) -> list[tuple[dict[str, str], float]]:
+        return [(have, value) for sample, have, value in self.samples
+                if sample == name and labels.items() <= have.items()]
+
+    def total(self, name: str, **labels: str) -> float:
+        return sum(value for _, value in self.values(name, **labels))
 
 
 async def produce(bootstrap: str, topic: str, messages: Iterable[tuple[bytes | None, bytes]],

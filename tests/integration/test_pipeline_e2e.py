@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections import Counter
 
 import orjson
@@ -36,7 +37,7 @@ def strip_timings(decision: dict) -> dict:
 @pytest.fixture
 def worker(engine, kafka_bootstrap, unique_prefix, tmp_path):
     proc = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=1, engine=engine).start()
-    proc.wait_healthy()
+    proc.wait_ready()
     yield proc
     proc.stop()
 
@@ -64,6 +65,30 @@ def test_every_valid_transaction_gets_one_decision_and_bad_input_is_dead_lettere
     expected = Counter(code for _, _, code in BAD) + Counter({"duplicate_transaction_id": 1})
     assert codes == expected
     assert {d["value_b64"] for d in dead if d["error"]["code"] == "invalid_json"}  # original bytes kept
+    _assert_metrics_match(worker, unique_prefix, sent, codes)
+
+
+def _assert_metrics_match(worker, prefix, sent, dead_codes):
+    """/metrics (Prometheus text) counts what the topics hold; offsets and lag catch up once the input is done."""
+    scrape = worker.metrics()
+    assert scrape.total("fraudstream_transactions_in_total") == sent
+    assert scrape.total("fraudstream_decisions_total") == VALID
+    assert {labels["code"]: value for labels, value in scrape.values("fraudstream_dead_letters_total")} == dead_codes
+    assert scrape.total("fraudstream_end_to_end_latency_seconds_count") == VALID
+    assert scrape.total("fraudstream_stage_latency_seconds_count", stage="device") == VALID
+    assert scrape.values("fraudstream_active_versions_info")[0][0]["ruleset"]
+    assert scrape.total("fraudstream_ready") == 1
+    topic = f"{prefix}transactions"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        lag = {name: scrape.total(name, topic=topic, partition="0") for name in (
+            "fraudstream_acked_offset", "fraudstream_committed_offset", "fraudstream_consumer_lag_messages")}
+        if lag == {"fraudstream_acked_offset": sent, "fraudstream_committed_offset": sent,
+                   "fraudstream_consumer_lag_messages": 0}:
+            return
+        time.sleep(0.3)
+        scrape = worker.metrics()
+    raise AssertionError(f"offsets on {topic}[0] never caught up: {lag}")
 
 
 def test_streaming_decisions_equal_the_offline_pipeline(engine, kafka_bootstrap, unique_prefix, worker):

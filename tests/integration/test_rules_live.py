@@ -64,4 +64,6 @@ def test_publish_and_rollback_switch_every_worker_without_restart(engine, kafka_
     assert versions[0] == v1 and v2 in versions, "v1 → v2"
     assert set(versions[-len(after):]) == {v1}, "rollback: transactions after it are decided by v1"
     assert switch_s < 30
-    assert all(m["versions"]["ruleset"] == v1 for m in metrics), metrics
+    for m in metrics:
+        ((labels, _),) = m.values("fraudstream_active_versions_info")
+        assert labels["ruleset"] == v1, labels

@@ -140,3 +140,15 @@ def test_a_transaction_that_cannot_be_scored_is_dead_lettered_and_the_rest_are_d
                                               "message": "feature tx.amount is text, expected a number"}]
     assert "[FEATURE_TYPE]" in out.dead_letters[0]["error"]["message"]
     assert pipeline.counters.counts["score.rows"] == 3
+
+
+def test_every_decision_reports_its_stage_and_end_to_end_timings(holder):
+    pipeline = LocalPipeline(holder.current)
+    seen: list[tuple[str, float]] = []
+    pipeline.counters.timings = lambda series, ms: seen.append((series, ms))
+    pipeline.run([("transactions", b"acc1", orjson.dumps(tx(1))), ("transactions", b"acc1", b"{bad")])
+    assert sorted(series for series, _ in seen) == [
+        "end_to_end", "stage.account", "stage.counterparty", "stage.decide", "stage.device", "stage.location"]
+    assert all(ms >= 0 for _, ms in seen)
+    assert pipeline.counters.counts["transactions.in"] == 2
+    assert pipeline.counters.counts["transactions.valid"] == 1

@@ -24,6 +24,7 @@ def _consumer(committed, acked):
     consumer._acked = defaultdict(list, {"tp": list(acked)})
     consumer._acked_index = defaultdict(set, {"tp": set(acked)})
     consumer._gap = defaultdict(IntervalTree)
+    consumer._held_since = {}
     return consumer
 
 
@@ -50,3 +51,30 @@ def test_the_worker_consumer_carries_the_static_instance_id(tmp_path):
     consumer = asyncio.run(worker_consumer())
     assert consumer._group_instance_id == "worker-7"
     assert consumer._fetch_max_wait_ms == kafka_transport.FETCH_MAX_WAIT_MS
+
+
+def test_a_commit_held_back_too_long_is_logged_once_per_period():
+    from collections import namedtuple
+
+    from structlog.testing import capture_logs
+
+    tp = namedtuple("TP", "topic partition")("transactions", 3)
+    consumer = _consumer(committed=185, acked=[186])
+    consumer._committed_offset[tp], consumer._acked[tp] = 185, [186]
+    with capture_logs() as logs:
+        consumer._held(tp, 185, 186, now=100.0)
+        consumer._held(tp, 185, 186, now=100.0 + kafka_transport.HELD_WARN_S)
+        consumer._held(tp, 185, 186, now=101.0 + kafka_transport.HELD_WARN_S)
+    assert [(e["event"], e["partition"], e["committed"]) for e in logs] == [("commit.held", 3, 185)]
+
+
+def test_ack_keeps_the_acked_position_for_the_metric(monkeypatch):
+    from types import SimpleNamespace
+
+    from app.readiness import AckedPositions
+
+    consumer = object.__new__(kafka_transport.Transport.Consumer)
+    consumer.acked_positions = AckedPositions()
+    monkeypatch.setattr(drivers.aiokafka.Consumer, "ack", lambda self, m: True)
+    consumer.ack(SimpleNamespace(tp=SimpleNamespace(topic="t", partition=1), offset=41))
+    assert consumer.acked_positions.snapshot() == {("t", 1): 42}

@@ -128,13 +128,16 @@ def test_datadir_is_per_pod(worker: dict) -> None:
     assert env.index(variables[0]) < env.index("FRAUDSTREAM_DATADIR")
 
 
-def test_probes_hit_health_on_the_declared_web_port(worker: dict, config: dict[str, str]) -> None:
+PROBE_PATHS = {"livenessProbe": "/health", "startupProbe": "/health", "readinessProbe": "/ready"}
+
+
+def test_probes_hit_health_and_ready_on_the_declared_web_port(worker: dict, config: dict[str, str]) -> None:
     ports = {port["name"]: port["containerPort"] for port in worker["ports"]}
     web_port = int(config["FRAUDSTREAM_WEB_PORT"])
     assert web_port in ports.values(), "FRAUDSTREAM_WEB_PORT is not a declared container port"
-    for probe_name in ("livenessProbe", "readinessProbe", "startupProbe"):
+    for probe_name, path in PROBE_PATHS.items():
         probe = worker[probe_name]["httpGet"]
-        assert probe["path"] == "/health", probe_name
+        assert probe["path"] == path, probe_name
         port = ports[probe["port"]] if isinstance(probe["port"], str) else probe["port"]
         assert port in ports.values(), f"{probe_name} port is not declared"
         assert port == web_port, f"{probe_name} does not hit the web port"
@@ -236,3 +239,10 @@ def test_every_app_container_uses_the_kustomized_image(manifests: dict, kustomiz
     names = {image["name"] for image in kustomization["images"]}
     for container in _all_containers(manifests):
         assert container["image"].split(":")[0] in names, container["name"]
+
+
+def test_prometheus_scrapes_the_web_port(statefulset: dict, config: dict[str, str]) -> None:
+    annotations = statefulset["spec"]["template"]["metadata"]["annotations"]
+    assert annotations["prometheus.io/scrape"] == "true"
+    assert annotations["prometheus.io/path"] == "/metrics"
+    assert int(annotations["prometheus.io/port"]) == int(config["FRAUDSTREAM_WEB_PORT"])

@@ -1,0 +1,35 @@
+"""Quix Streams 3.28 has no public rebalance hook: this subclass reports assignments to an `Assignment`.
+
+`_on_assign`, `_on_revoke` and `_on_lost` are the callbacks the Application hands its consumer (private API,
+pinned by the `quixstreams<3.29` bound); each still runs the framework's own work first. State counts as
+recovered when the state manager has no changelog partition left to replay.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from quixstreams import Application
+
+from app.readiness import Assignment
+
+
+class ObservedApplication(Application):
+    def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.assignment = assignment
+
+    def _on_assign(self, consumer: Any, topic_partitions: list[Any]) -> None:
+        super()._on_assign(consumer, topic_partitions)
+        self.assignment.assigned((tp.topic, tp.partition) for tp in topic_partitions)
+
+    def _on_revoke(self, consumer: Any, topic_partitions: list[Any]) -> None:
+        self.assignment.revoked((tp.topic, tp.partition) for tp in topic_partitions)
+        super()._on_revoke(consumer, topic_partitions)
+
+    def _on_lost(self, consumer: Any, topic_partitions: list[Any]) -> None:
+        self.assignment.revoked((tp.topic, tp.partition) for tp in topic_partitions)
+        super()._on_lost(consumer, topic_partitions)
+
+    def recovered(self) -> bool:
+        return not self._state_manager.recovery_required

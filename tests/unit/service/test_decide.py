@@ -1,0 +1,98 @@
+"""service/decide: channel deadlines, refusal statuses, and matching replies to waiting requests (no broker)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import orjson
+
+from app.settings import ChannelDeadline, Settings
+from risk.validation import Rejection
+from service.decide.api import UNNAMED_CHANNEL, deadline_for, rejection_status
+from service.decide.replies import LATE_KEEP_S, Replies
+
+
+def test_each_channel_has_its_deadline_and_an_unnamed_one_gets_the_cautious_default():
+    settings = Settings(decision_deadlines={"mobile": ChannelDeadline(deadline_ms=150, fallback="ALLOW")})
+    assert deadline_for(settings, "mobile") == ChannelDeadline(deadline_ms=150, fallback="ALLOW")
+    assert deadline_for(settings, "atm") == UNNAMED_CHANNEL
+    assert UNNAMED_CHANNEL.fallback == "CHALLENGE"
+    assert deadline_for(Settings(), "counter") == ChannelDeadline(deadline_ms=300, fallback="CHALLENGE")
+
+
+def test_oversize_is_413_and_every_other_refusal_422():
+    assert rejection_status(Rejection("oversize", "too big")) == 413
+    assert rejection_status(Rejection("wrong_type", "amount")) == 422
+
+
+def _replies(capacity: int = 2) -> Replies:
+    return Replies("127.0.0.1:1", "risk-decisions", capacity)
+
+
+def test_a_reply_wakes_its_request_and_a_second_request_shares_the_future():
+    async def run() -> None:
+        replies = _replies()
+        future, first = replies.waiter("t1")
+        same, again = replies.waiter("t1")
+        assert first and not again and same is future
+        replies.resolve(orjson.dumps({"transaction_id": "t2", "action": "ALLOW"}))  # nobody waits: ignored
+        replies.resolve(orjson.dumps({"transaction_id": "t1", "action": "BLOCK"}))
+        assert (await future)["action"] == "BLOCK"
+        assert replies.pending == {} and list(replies.recent) == ["t1"]
+
+    asyncio.run(run())
+
+
+def test_unreadable_replies_are_skipped_and_recent_stays_bounded():
+    async def run() -> None:
+        replies = _replies(capacity=2)
+        replies.resolve(b"{oops")
+        replies.resolve(orjson.dumps({"no_id": 1}))
+        for n in range(3):
+            replies.waiter(f"t{n}")
+            replies.resolve(orjson.dumps({"transaction_id": f"t{n}"}))
+        assert list(replies.recent) == ["t1", "t2"]
+
+    asyncio.run(run())
+
+
+def test_unclaimed_waits_expire_and_a_failed_publish_is_forgotten():
+    async def run() -> None:
+        replies = _replies()
+        old, _ = replies.waiter("t-old")
+        replies.waiter("t-failed")
+        replies.forget("t-failed")
+        replies.expire(now=time.monotonic() + LATE_KEEP_S * 10)
+        assert old.cancelled() and replies.pending == {}
+
+    asyncio.run(run())
+
+
+def test_a_failed_publish_answers_publish_failed_and_lets_the_retry_publish(engine):
+    import pytest
+
+    from schemas import Transaction
+    from service.decide.api import Decider
+    from service.decide.exceptions import PublishFailed
+    from service.decide.metrics import ServiceMetrics
+    from service.keys import Principal
+    from service.scope import Scope
+    from tests.integration.traffic import transaction
+
+    async def run() -> None:
+        decider = Decider(Settings(), ServiceMetrics())
+
+        async def refuse(key: bytes, value: bytes) -> None:
+            raise ConnectionError("broker down")
+
+        decider.publisher.publish = refuse  # type: ignore[method-assign]
+        doc = transaction(1)
+        raw = orjson.dumps(doc)
+        caller = Principal("k", "bank", Scope(None))
+        with pytest.raises(PublishFailed) as failed:
+            await decider.decide(raw, Transaction.model_validate_json(raw), engine, caller, time.perf_counter())
+        assert (failed.value.status, failed.value.code) == (503, "publish_failed")
+        assert decider.replies.pending == {}  # nothing waits: the retry publishes
+
+    asyncio.run(run())
