@@ -19,6 +19,7 @@ from agents.pipeline import PipelineConfig
 from agents.topology import TopicNames
 from app.exceptions import SettingsError
 from risk.features.common import StageConfig
+from risk.rules import DEFAULT_RULESET_LIMITS, RulesetLimits
 from risk.validation import TimeBounds
 from tables.state import StoreSizing
 
@@ -90,6 +91,13 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, ge=64 * 1024, le=256 * 1024 * 1024,
         description="largest control record (a ruleset with its lists inlined, a model); records travel gzip-"
                     "compressed, larger ones are refused at once by the CLI and by workers")
+    rules_max_rules: int = Field(
+        default=DEFAULT_RULESET_LIMITS.max_rules, ge=1,
+        description="most rules in one ruleset; a larger one is refused at once (TOO_MANY_RULES) by rules "
+                    "validate, rules publish and workers")
+    rules_max_list_items: int = Field(
+        default=DEFAULT_RULESET_LIMITS.max_list_items, ge=1,
+        description="most items in one named list; a larger one is refused at once (LIST_TOO_LARGE)")
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")
@@ -170,6 +178,9 @@ class Settings(BaseSettings):
                       bounds=TimeBounds(self.max_future_s * 1000, self.max_age_s * 1000),
                       utc_offset_minutes=self.utc_offset_minutes, stage=self.stage_config(),
                       first_decision=FirstDecisionConfig(horizon_ms=self.first_decision_horizon_minutes * 60_000))
+
+    def ruleset_limits(self) -> RulesetLimits:
+        return RulesetLimits(max_rules=self.rules_max_rules, max_list_items=self.rules_max_list_items)
 
     def pipeline_config(self) -> PipelineConfig:
         return PipelineConfig(names=self.topic_names(), limits=self.limits(), score_layout=self.score_stage,

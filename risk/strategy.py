@@ -18,7 +18,7 @@ from risk.facts import TxFacts
 from risk.features.columns import feature_columns
 from risk.model import ModelArtifact, Scorer
 from risk.policy import decide, parse_policy
-from risk.rules import Hit, compile_ruleset, parse_ruleset
+from risk.rules import DEFAULT_RULESET_LIMITS, Hit, RulesetLimits, compile_ruleset, parse_ruleset
 from schemas.common import Action
 
 
@@ -38,8 +38,8 @@ def _hit_dict(hit: Any, shadow: bool) -> dict[str, Any]:
 
 
 class RulesAndModelStrategy:
-    def __init__(self, sources: StrategySources) -> None:
-        self.ruleset = compile_ruleset(parse_ruleset(sources.ruleset, sources.ruleset_source))
+    def __init__(self, sources: StrategySources, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> None:
+        self.ruleset = compile_ruleset(parse_ruleset(sources.ruleset, sources.ruleset_source, limits))
         self.policy = parse_policy(sources.policy)
         self.champion = Scorer.from_artifact(ModelArtifact.from_json(sources.champion)) if sources.champion else None
         self.challenger = (Scorer.from_artifact(ModelArtifact.from_json(sources.challenger))
@@ -89,5 +89,6 @@ class RulesAndModelStrategy:
         )
 
 
-def build_strategy(sources: StrategySources) -> RulesAndModelStrategy:
-    return RulesAndModelStrategy(sources)
+def build_strategy(sources: StrategySources, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> RulesAndModelStrategy:
+    """Raises `RulesetCompileError` (`RulesetLimitError` over `limits`) and the policy's and models' errors."""
+    return RulesAndModelStrategy(sources, limits)

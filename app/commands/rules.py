@@ -14,10 +14,9 @@ from rich.table import Table
 
 from app.commands.options import Author, Bootstrap, Prefix, settings_from
 from app.control.publish import activate, publish, read_state
-from app.rulesets import bundle
+from app.rulesets import bundle_spec
 from app.settings import Settings
-from risk.rules import compile_ruleset, diff_rulesets, load_ruleset, parse_ruleset
-from risk.rules.validate import validate_file
+from risk.rules import analyse_file, compile_ruleset, diff_rulesets, load_ruleset, parse_ruleset
 
 cli = typer.Typer(help="Write, check and deploy rulesets without restarting workers.", no_args_is_help=True)
 console = Console()
@@ -29,16 +28,16 @@ RulesFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="ru
 @cli.command("validate")
 def validate_cmd(path: RulesFile, as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Check syntax, names, types and limits; exit 1 on any error (same checks as publishing)."""
-    problems = validate_file(path)
-    errors = [p for p in problems if p.severity == "error"]
+    spec, analysis = analyse_file(path, settings_from().ruleset_limits())  # checked once, compiled from it
+    problems = analysis.problems
+    errors = analysis.errors
     if as_json:
         typer.echo(json.dumps([p.__dict__ for p in problems], indent=2))
     else:
         for problem in problems:
             console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}")
-        if not errors:
-            spec = load_ruleset(path)
-            compiled = compile_ruleset(spec)
+        if spec is not None and not errors:
+            compiled = compile_ruleset(spec, analysis)
             console.print(f"[green]ok[/green]: {len(spec.rules)} rules, version {compiled.version}")
     raise typer.Exit(1 if errors else 0)
 
@@ -57,7 +56,8 @@ def diff_cmd(path: RulesFile, bootstrap: Bootstrap = None, topic_prefix: Prefix 
     """What would change against the deployed ruleset (or the shipped default when none is deployed)."""
     settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
     old_text, label = asyncio.run(_active_ruleset_text(settings))
-    diff = diff_rulesets(parse_ruleset(old_text, label), load_ruleset(path))
+    limits = settings.ruleset_limits()
+    diff = diff_rulesets(parse_ruleset(old_text, label, limits), load_ruleset(path, limits))
     if diff.is_empty:
         console.print(f"no changes against {label}")
         return
@@ -86,16 +86,16 @@ def publish_cmd(
     topic_prefix: Prefix = None,
 ) -> None:
     """Validate, then publish to the control topic; every worker switches within seconds, no restart."""
-    errors = [p for p in validate_file(path) if p.severity == "error"]
-    if errors:
-        for problem in errors:
+    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+    limits = settings.ruleset_limits()
+    spec, analysis = analyse_file(path, limits)
+    if spec is None or analysis.errors:
+        for problem in analysis.errors:
             console.print(f"[red]{problem}")
         console.print("[red]refused[/red]: the ruleset has errors; nothing was published")
         raise typer.Exit(1)
-    text = bundle(path)  # lists inlined: workers never read the analyst's files
-    spec = parse_ruleset(text, str(path))
-    compiled = compile_ruleset(spec)
-    settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
+    compiled = compile_ruleset(spec, analysis)  # the bundle hashes like its files: one version for both
+    text = bundle_spec(spec, str(path), limits)  # lists inlined: workers never read the analyst's files
     asyncio.run(publish(settings, "ruleset", compiled.version, text, author, note))
     console.print(f"published ruleset [bold]{compiled.version}[/bold] ({len(spec.rules)} rules)")
 

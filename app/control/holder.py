@@ -8,23 +8,25 @@ from app.rulesets import bundle
 from app.settings import Settings
 from risk.decision import Strategy
 from risk.responses import ResponsePlan, parse_response_plan
+from risk.rules import DEFAULT_RULESET_LIMITS, RulesetLimits
 from risk.strategy import StrategySources, build_strategy
 
 
 class StrategyHolder:
-    def __init__(self, sources: StrategySources) -> None:
+    def __init__(self, sources: StrategySources, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> None:
         self._sources = sources
-        self._current: tuple[Strategy, ResponsePlan] = (build_strategy(sources),
+        self._current: tuple[Strategy, ResponsePlan] = (build_strategy(sources, limits),
                                                          parse_response_plan(sources.responses))
 
     @classmethod
     def from_files(cls, settings: Settings) -> StrategyHolder:
+        limits = settings.ruleset_limits()
         return cls(StrategySources(
-            ruleset=bundle(settings.ruleset_path),
+            ruleset=bundle(settings.ruleset_path, limits),
             ruleset_source=str(settings.ruleset_path),
             policy=settings.policy_path.read_text(),
             responses=settings.responses_path.read_text(),
-        ))
+        ), limits)
 
     @property
     def sources(self) -> StrategySources:
@@ -33,9 +35,9 @@ class StrategyHolder:
     def current(self) -> tuple[Strategy, ResponsePlan]:
         return self._current
 
-    def replace(self, sources: StrategySources) -> None:
+    def replace(self, sources: StrategySources, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> None:
         """Build everything first; only a fully valid set is swapped in (raises otherwise, nothing changes)."""
-        strategy = build_strategy(sources)
+        strategy = build_strategy(sources, limits)
         responses = parse_response_plan(sources.responses)
         self._current = (strategy, responses)
         self._sources = sources

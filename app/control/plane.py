@@ -23,6 +23,7 @@ from app.control.holder import StrategyHolder
 from app.control.records import ControlState
 from app.settings import Settings
 from modelplatform.deploy import NO_MODEL
+from risk.rules import RulesetLimitError
 
 log = structlog.get_logger(__name__)
 
@@ -55,6 +56,7 @@ class ControlPlane:
         self._state = ControlState(token, settings.control_max_record_bytes)
         self.counts: Counter[str] = counts if counts is not None else Counter()
         self.refused: list[RefusedRecord] = []  # waiting to be dead-lettered
+        self._read_at: dict[str, ControlMessage] = {}  # artifact key -> where it was read (value dropped)
         self.last_error: str | None = None
         self.caught_up = False  # read to the topic's end once and applied: the worker may report ready
 
@@ -116,12 +118,16 @@ class ControlPlane:
                 self._refuse_record(message, outcome)
             else:
                 changed |= outcome
+                if message.key and message.key.startswith(b"artifact:"):  # folded, so the key is UTF-8
+                    self._read_at[message.key.decode()] = dataclasses.replace(message, value=None)
         return changed
 
     def apply(self) -> None:
         """Build the strategy the active pointers name and swap it in; on any failure keep the current one."""
         try:
             self._apply()
+        except RulesetLimitError as err:  # over FRAUDSTREAM_RULES_MAX_*: dead-letter the artifact itself
+            self._refuse_active_ruleset(err)
         except Exception as err:  # never let an artifact stop the worker
             self._refuse(f"{type(err).__name__}: {err}")
 
@@ -142,7 +148,7 @@ class ControlPlane:
         candidate = dataclasses.replace(sources, **updates)
         if candidate == sources:
             return
-        self._holder.replace(candidate)
+        self._holder.replace(candidate, self._settings.ruleset_limits())
         self.last_error = None
         self.counts["control.applied"] += 1
         log.info("control.applied", **self._holder.versions_dict())
@@ -154,6 +160,16 @@ class ControlPlane:
         log.error("control.record_refused", code=error.code, partition=message.partition,
                   offset=message.offset, key=(message.key or b"")[:200].decode("utf-8", errors="replace"),
                   reason=str(error)[:500])
+
+    def _refuse_active_ruleset(self, err: RulesetLimitError) -> None:
+        """Log, count and dead-letter the active ruleset artifact with the limit's code; keep the old one."""
+        self.last_error = str(err)
+        pointer = self._state.pointers["ruleset"]
+        artifact = self._state.artifacts[pointer.artifact_key()]
+        at = self._read_at.get(pointer.artifact_key(), ControlMessage(0, -1, None, None))
+        message = dataclasses.replace(at, key=pointer.artifact_key().encode(),
+                                      value=artifact.model_dump_json().encode())
+        self._refuse_record(message, ControlError(str(err), err.code))
 
     def _refuse(self, reason: str) -> None:
         self.last_error = reason

@@ -12,14 +12,16 @@ hits only when its condition is known true, so a missing value never fires a rul
     batch = ruleset.evaluate_batch(columns, branch_paths, event_time_ms)   # batch.matrix, batch.hits(i)
 """
 
-from risk.rules.exceptions import Problem, RuleError, RulesetCompileError
+from risk.rules.exceptions import Problem, RuleError, RulesetCompileError, RulesetLimitError
 from risk.rules.hits import BatchHits, Hit
+from risk.rules.limits import DEFAULT_RULESET_LIMITS, RulesetLimits
 from risk.rules.loader import load_list, load_ruleset, parse_list, parse_ruleset
 from risk.rules.model import Action, Mode, NamedList, RulesetSpec, RuleSpec
 from risk.rules.ruleset import CompiledRuleset, compile_ruleset
-from risk.rules.validate import RulesetDiff, diff_rulesets, validate, validate_file, validate_spec
+from risk.rules.validate import RulesetDiff, analyse_file, diff_rulesets, validate, validate_file, validate_spec
 
 __all__ = [
+    "DEFAULT_RULESET_LIMITS",
     "Action",
     "BatchHits",
     "CompiledRuleset",
@@ -31,7 +33,10 @@ __all__ = [
     "RuleSpec",
     "RulesetCompileError",
     "RulesetDiff",
+    "RulesetLimitError",
+    "RulesetLimits",
     "RulesetSpec",
+    "analyse_file",
     "compile_ruleset",
     "diff_rulesets",
     "load_list",

@@ -26,6 +26,8 @@ from risk.rules.scope import resolve_scope
 class Analysis:
     checked: dict[str, n.Node] = field(default_factory=dict)  # rule id → typed AST
     problems: list[Problem] = field(default_factory=list)
+    # the compiler that folded every scope's variant; the ruleset reuses it, so nothing is compiled twice
+    compiler: PredicateCompiler | None = None
 
     @property
     def errors(self) -> list[Problem]:
@@ -110,7 +112,7 @@ def analyse(spec: RulesetSpec) -> Analysis:
 
 
 def _fold_all_variants(spec: RulesetSpec, out: Analysis) -> None:
-    compiler = PredicateCompiler(list_sets(spec))
+    compiler = out.compiler = PredicateCompiler(list_sets(spec))
     seen: set[tuple[str, str]] = set()
     params_by_path = {"": dict(spec.params)}
     for scope in spec.scopes:

@@ -40,16 +40,32 @@ def features_of(node: n.Node) -> frozenset[str]:
 
 
 class PredicateCompiler:
-    """Compiles checked rule trees for given parameter values, caching by folded expression."""
+    """Compiles checked rule trees for given parameter values, caching by folded expression.
+
+    A rule is compiled once per declared scope when a ruleset is checked, and again per branch variant
+    when it runs; most scopes change none of the parameters a given rule reads, so the fold itself is
+    cached too, by the tree and the values of the parameters it uses. That keeps checking and applying a
+    ruleset linear in its rules, whatever the number of scopes.
+    """
 
     def __init__(self, lists: Mapping[str, frozenset[str]], limits: Limits = DEFAULT_LIMITS) -> None:
         self.lists = lists
         self.limits = limits
         self._batch = BatchCompiler(lists)
         self._cache: dict[str, CompiledPredicate] = {}
+        # id(tree) -> (tree, its params); the tree is held so its id is never reused while cached
+        self._uses: dict[int, tuple[n.Node, tuple[str, ...]]] = {}
+        self._folded: dict[tuple[int, tuple[str, ...]], CompiledPredicate] = {}
 
     def compile(self, checked: n.Node, params: Mapping[str, object]) -> CompiledPredicate:
         """Fold `params` into `checked` and compile; raises `ExpressionError` from folding."""
+        uses = self._uses.get(id(checked))
+        if uses is None:
+            uses = self._uses[id(checked)] = (checked, tuple(sorted(n.params_used(checked))))
+        memo = (id(checked), tuple(repr(params[p]) for p in uses[1]))
+        hit = self._folded.get(memo)
+        if hit is not None:
+            return hit
         folded = fold(checked, params, self.limits)
         k = n.key(folded)
         hit = self._cache.get(k)
@@ -57,4 +73,5 @@ class PredicateCompiler:
             hit = self._cache[k] = CompiledPredicate(
                 k, folded, compile_scalar(folded, self.lists), self._batch.truth(folded), features_of(folded)
             )
+        self._folded[memo] = hit
         return hit

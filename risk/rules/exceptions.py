@@ -68,6 +68,14 @@ class RulesetCompileError(RuleError):
         super().__init__(f"{len(self.problems)} problem(s) in ruleset:\n{lines}")
 
 
+class RulesetLimitError(RulesetCompileError):
+    """A ruleset or one of its lists is over a `RulesetLimits` bound; `code` is the problem's code."""
+
+    def __init__(self, problem: Problem) -> None:
+        super().__init__([problem])
+        self.code = problem.code
+
+
 class RuleRuntimeError(RuleError):
     """Evaluation met input it cannot interpret, e.g. a string where a number feature was expected."""
 

@@ -1,4 +1,4 @@
-"""Bounds that keep every expression cheap to parse, check and evaluate, whoever wrote it."""
+"""Bounds that keep every expression, and every ruleset, cheap to parse, check and evaluate, whoever wrote it."""
 
 from __future__ import annotations
 
@@ -17,3 +17,16 @@ class Limits:
 
 
 DEFAULT_LIMITS = Limits()
+
+
+@dataclass(frozen=True)
+class RulesetLimits:
+    """Bounds on a whole ruleset, checked on the raw document before anything costly is built, so an
+    oversized ruleset is refused at once (`TOO_MANY_RULES`, `LIST_TOO_LARGE`) by `rules validate`,
+    `rules publish` and every worker. Deployments set them from `FRAUDSTREAM_RULES_MAX_*`."""
+
+    max_rules: int = 10_000  # a bank runs a few thousand; compiling 10k takes seconds, not minutes
+    max_list_items: int = 1_000_000  # the largest block lists (devices, accounts); ~100 MB per worker each
+
+
+DEFAULT_RULESET_LIMITS = RulesetLimits()

@@ -1,8 +1,9 @@
 """YAML → `RulesetSpec` / `NamedList`. The only module of the rule engine that reads files.
 
 `parse_ruleset`/`parse_list` take text (the control topic delivers text, never paths); `load_*` read a
-file and delegate. YAML is read with `yaml.safe_load` only. Structural errors become `Problem`s naming
-the file and, where it can be told, the rule id.
+file and delegate. YAML is read with the safe loader only, libyaml's (C) when installed: a bank's lists of
+100k+ items parse in well under a second with it, against seconds with the pure-Python one. Structural
+errors become `Problem`s naming the file and, where it can be told, the rule id.
 """
 
 from __future__ import annotations
@@ -13,13 +14,16 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from risk.rules.exceptions import Problem, RulesetCompileError
+from risk.rules.exceptions import Problem, RulesetCompileError, RulesetLimitError
+from risk.rules.limits import DEFAULT_RULESET_LIMITS, RulesetLimits
 from risk.rules.model import NamedList, RulesetSpec
+
+_SAFE_LOADER: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the same safe constructors, in C
 
 
 def _yaml(text: str, source: str) -> Any:
     try:
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - a safe loader
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
@@ -47,11 +51,34 @@ def _problems(err: ValidationError, raw: Any, source: str) -> list[Problem]:
     return out
 
 
-def parse_ruleset(text: str, source: str = "<text>") -> RulesetSpec:
-    """Parse a ruleset document (no filesystem access); raise `RulesetCompileError` on any problem."""
+def _check_items(name: object, items: object, source: str, limits: RulesetLimits) -> None:
+    if isinstance(items, list | tuple) and len(items) > limits.max_list_items:
+        raise RulesetLimitError(Problem(
+            "LIST_TOO_LARGE", f"list '{name}' has {len(items):,} items, the limit is {limits.max_list_items:,} "
+            "(FRAUDSTREAM_RULES_MAX_LIST_ITEMS)", source=source))
+
+
+def _check_limits(raw: dict[str, Any], source: str, limits: RulesetLimits) -> None:
+    """Count rules and list items on the raw document: refused before any model or expression is built."""
+    rules = raw.get("rules")
+    if isinstance(rules, list) and len(rules) > limits.max_rules:
+        raise RulesetLimitError(Problem(
+            "TOO_MANY_RULES", f"the ruleset has {len(rules):,} rules, the limit is {limits.max_rules:,} "
+            "(FRAUDSTREAM_RULES_MAX_RULES)", source=source))
+    lists = raw.get("lists")
+    if isinstance(lists, dict):
+        for name, lst in lists.items():
+            if isinstance(lst, dict):
+                _check_items(name, lst.get("items"), source, limits)
+
+
+def parse_ruleset(text: str, source: str = "<text>", limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> RulesetSpec:
+    """Parse a ruleset document (no filesystem access); raise `RulesetCompileError` on any problem
+    (`RulesetLimitError` when it is over `limits`)."""
     raw = _yaml(text, source)
     if not isinstance(raw, dict):
         raise RulesetCompileError([Problem("INVALID_DOCUMENT", "a ruleset is a YAML mapping", source=source)])
+    _check_limits(raw, source, limits)
     lists = raw.get("lists")
     if isinstance(lists, dict):
         raw = {**raw, "lists": {k: ({"name": k, **v} if isinstance(v, dict) else v) for k, v in lists.items()}}
@@ -61,24 +88,26 @@ def parse_ruleset(text: str, source: str = "<text>") -> RulesetSpec:
         raise RulesetCompileError(_problems(err, raw, source)) from None
 
 
-def parse_list(text: str, source: str = "<text>") -> NamedList:
+def parse_list(text: str, source: str = "<text>", limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> NamedList:
     """Parse one named-list document."""
     raw = _yaml(text, source)
+    if isinstance(raw, dict):
+        _check_items(raw.get("name"), raw.get("items"), source, limits)
     try:
         return NamedList.model_validate(raw)
     except ValidationError as err:
         raise RulesetCompileError(_problems(err, raw, source)) from None
 
 
-def load_list(path: str | Path) -> NamedList:
+def load_list(path: str | Path, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> NamedList:
     p = Path(path)
-    return parse_list(p.read_text(encoding="utf-8"), str(p))
+    return parse_list(p.read_text(encoding="utf-8"), str(p), limits)
 
 
-def load_ruleset(path: str | Path) -> RulesetSpec:
+def load_ruleset(path: str | Path, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> RulesetSpec:
     """Read a ruleset file and the list files it names (relative to it, never outside its folder)."""
     p = Path(path)
-    spec = parse_ruleset(p.read_text(encoding="utf-8"), str(p))
+    spec = parse_ruleset(p.read_text(encoding="utf-8"), str(p), limits)
     if not spec.list_files:
         return spec
     base = p.parent.resolve()
@@ -90,7 +119,7 @@ def load_ruleset(path: str | Path) -> RulesetSpec:
             problems.append(Problem("LIST_FILE_OUTSIDE", f"list file {rel} is outside {base}", source=str(p)))
             continue
         try:
-            named = load_list(target)
+            named = load_list(target, limits)
         except OSError as err:
             problems.append(Problem("LIST_FILE_UNREADABLE", f"{rel}: {err.strerror}", source=str(p)))
             continue

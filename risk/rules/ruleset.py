@@ -22,7 +22,7 @@ import structlog
 
 from risk.features.catalog import FEATURES
 from risk.rules import nodes as n
-from risk.rules.analysis import analyse, list_sets
+from risk.rules.analysis import Analysis, analyse, list_sets
 from risk.rules.batch_eval import BatchContext
 from risk.rules.compiler import CompiledPredicate, PredicateCompiler
 from risk.rules.exceptions import BatchShapeError, FeatureTypeError, RulesetCompileError
@@ -68,14 +68,15 @@ def _conjuncts(node: n.Node) -> tuple[n.Node, ...]:
 def _plan(entries: Sequence[_Entry], lists: Mapping[str, frozenset[str]]) -> tuple[
         tuple[Callable[[Any], Any] | None, tuple[_ScalarEntry, ...]], ...]:
     """Group rules under the conjunct most of them share (e.g. `tx.tx_type == 'transfer'`)."""
+    keyed = [[(n.key(c), c) for c in _conjuncts(e.pred.node)] for e in entries]  # each key computed once
     counts: Counter[str] = Counter()
-    for e in entries:
-        counts.update({n.key(c) for c in _conjuncts(e.pred.node)})
+    for conjuncts in keyed:
+        counts.update({k for k, _ in conjuncts})
     groups: dict[str | None, list[_ScalarEntry]] = {}
     guards: dict[str | None, n.Node] = {}
-    for e in entries:
-        best = max(_conjuncts(e.pred.node), key=lambda c: counts[n.key(c)])
-        k = n.key(best) if counts[n.key(best)] >= 2 else None
+    for e, conjuncts in zip(entries, keyed, strict=True):
+        best_key, best = max(conjuncts, key=lambda kc: counts[kc[0]])
+        k = best_key if counts[best_key] >= 2 else None
         guards.setdefault(k, best)
         groups.setdefault(k, []).append((
             e.col, e.pred.one, e.hit, _NO_START if e.valid_from is None else e.valid_from,
@@ -134,14 +135,15 @@ _READERS = {"float": _num, "int": _num, "bool": _bool, "str": _str}
 class CompiledRuleset:
     """Evaluate a ruleset; build it with `compile_ruleset`."""
 
-    def __init__(self, spec: RulesetSpec, checked: Mapping[str, Any]) -> None:
+    def __init__(self, spec: RulesetSpec, checked: Mapping[str, n.Node],
+                 compiler: PredicateCompiler | None = None) -> None:
         self.spec = spec
         self.version = f"{spec.version}+{content_hash(spec)}"
         self.rule_ids: tuple[str, ...] = tuple(r.id for r in spec.rules)
         self._col = {rid: j for j, rid in enumerate(self.rule_ids)}
         self._checked = checked
-        self._lists = list_sets(spec)
-        self._compiler = PredicateCompiler(self._lists)
+        self._compiler = compiler if compiler is not None else PredicateCompiler(list_sets(spec))
+        self._lists = self._compiler.lists
         self._by_path: dict[str, _Variant] = {}
         self._by_fingerprint: dict[tuple[object, ...], _Variant] = {}
 
@@ -263,13 +265,15 @@ class CompiledRuleset:
         return BatchHits(matrix, self.rule_ids, row_variant, tuple(v.hits_by_col for v in variants))
 
 
-def compile_ruleset(spec: RulesetSpec) -> CompiledRuleset:
-    """Check everything and build the evaluator; raise `RulesetCompileError` listing every error."""
-    analysis = analyse(spec)
+def compile_ruleset(spec: RulesetSpec, analysis: Analysis | None = None) -> CompiledRuleset:
+    """Check everything and build the evaluator; raise `RulesetCompileError` listing every error.
+    `analysis` is `analyse(spec)` when the caller has already run it (`rules validate`, `rules publish`)."""
+    if analysis is None:
+        analysis = analyse(spec)
     if analysis.errors:
         raise RulesetCompileError(analysis.errors)
     for warning in analysis.problems:
         log.warning("rules.warning", code=warning.code, rule_id=warning.rule_id, message=warning.message)
-    compiled = CompiledRuleset(spec, analysis.checked)
+    compiled = CompiledRuleset(spec, analysis.checked, analysis.compiler)
     log.info("rules.compiled", version=compiled.version, rules=len(compiled.rule_ids))
     return compiled

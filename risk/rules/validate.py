@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from risk.rules.analysis import analyse
+from risk.rules.analysis import Analysis, analyse
 from risk.rules.exceptions import Problem, RulesetCompileError
+from risk.rules.limits import DEFAULT_RULESET_LIMITS, RulesetLimits
 from risk.rules.loader import load_ruleset, parse_ruleset
 from risk.rules.model import RulesetSpec
 
@@ -16,22 +17,29 @@ def validate_spec(spec: RulesetSpec) -> list[Problem]:
     return analyse(spec).problems
 
 
-def validate(text: str, source: str = "<text>") -> list[Problem]:
+def validate(text: str, source: str = "<text>", limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> list[Problem]:
     """Every problem of a ruleset document, from YAML syntax to expression types; [] when clean."""
     try:
-        spec = parse_ruleset(text, source)
+        spec = parse_ruleset(text, source, limits)
     except RulesetCompileError as err:
         return err.problems
     return validate_spec(spec)
 
 
-def validate_file(path: str | Path) -> list[Problem]:
-    """Like `validate`, for a ruleset file: its `list_files` are loaded too, so `in_list` names resolve."""
+def analyse_file(path: str | Path,
+                 limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> tuple[RulesetSpec | None, Analysis]:
+    """Load a ruleset file (and its `list_files`) and check it once: the spec (None when it could not be
+    loaded) and the analysis, which `compile_ruleset(spec, analysis)` reuses instead of checking again."""
     try:
-        spec = load_ruleset(path)
+        spec = load_ruleset(path, limits)
     except RulesetCompileError as err:
-        return err.problems
-    return validate_spec(spec)
+        return None, Analysis(problems=err.problems)
+    return spec, analyse(spec)
+
+
+def validate_file(path: str | Path, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> list[Problem]:
+    """Like `validate`, for a ruleset file: its `list_files` are loaded too, so `in_list` names resolve."""
+    return analyse_file(path, limits)[1].problems
 
 
 @dataclass(frozen=True)

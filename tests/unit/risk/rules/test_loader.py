@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from risk.rules import RulesetCompileError, load_ruleset, parse_ruleset
+from risk.rules import RulesetCompileError, RulesetLimitError, RulesetLimits, load_ruleset, parse_ruleset, validate_file
 
 RULE = "{id: R1, expression: 'device.is_new', action: BLOCK, weight: 0.5, reason_code: NEW_DEVICE}"
 
@@ -88,3 +88,33 @@ def test_version_is_the_same_for_inline_lists_and_list_files(tmp_path: Path) -> 
     (tmp_path / "rs.yaml").write_text("version: '1'\nlist_files: [l.yaml]\n" + rule)
     inline = parse_ruleset("version: '1'\nlists: {l: {items: [a, b]}}\n" + rule)
     assert compile_ruleset(load_ruleset(tmp_path / "rs.yaml")).version == compile_ruleset(inline).version
+
+
+SMALL = RulesetLimits(max_rules=2, max_list_items=3)
+
+
+def _limit_error(text: str, limits: RulesetLimits = SMALL) -> RulesetLimitError:
+    with pytest.raises(RulesetLimitError) as err:
+        parse_ruleset(text, "mem.yaml", limits)
+    return err.value
+
+
+def test_more_rules_than_the_limit_are_refused_with_their_code() -> None:
+    three = ", ".join(RULE.replace("R1", f"R{i}") for i in range(3))
+    err = _limit_error(f"version: '1'\nrules: [{three}]")
+    assert err.code == "TOO_MANY_RULES" and [p.code for p in err.problems] == ["TOO_MANY_RULES"]
+    assert "3 rules, the limit is 2" in err.problems[0].message
+    assert len(parse_ruleset(f"version: '1'\nrules: [{three}]", "mem.yaml", RulesetLimits(max_rules=3)).rules) == 3
+
+
+def test_an_inline_list_over_the_limit_is_refused_with_its_code() -> None:
+    err = _limit_error("version: '1'\nlists:\n  bad: {items: [a, b, c, d]}\nrules: []")
+    assert err.code == "LIST_TOO_LARGE" and "list 'bad' has 4 items" in err.problems[0].message
+    assert parse_ruleset("version: '1'\nlists:\n  ok: {items: [a, b, c]}\nrules: []", "m", SMALL).lists["ok"].items
+
+
+def test_a_list_file_over_the_limit_is_refused_with_its_code(tmp_path: Path) -> None:
+    (tmp_path / "big.yaml").write_text("name: big\nitems: [a, b, c, d]\n")
+    (tmp_path / "rs.yaml").write_text(f"version: '1'\nlist_files: [big.yaml]\nrules: [{RULE}]\n")
+    assert [p.code for p in validate_file(tmp_path / "rs.yaml", SMALL)] == ["LIST_TOO_LARGE"]
+    assert validate_file(tmp_path / "rs.yaml", RulesetLimits(max_list_items=4)) == []
