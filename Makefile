@@ -62,9 +62,10 @@ bench: kafka-jars postgres   ## benchmarks, reported as ratios to baselines meas
 chaos: kafka-jars            ## reliability probes on loopback (bad input, kill -9, outage, control attacks): a table per engine
 	$(BIN)/python -m bench.chaos $(CHAOS_ARGS)
 
-lint: install                ## ruff (and the type checker, when one is added here)
+lint: install                ## ruff, then mypy (strict on risk/ and schemas/, basic elsewhere; see pyproject.toml)
 	@echo "==================== gate: lint ===================="
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 schemas: install             ## re-export the JSON Schemas after changing a model in schemas/
 	$(BIN)/python -m schemas.export

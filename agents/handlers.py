@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Callable, MutableMapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import orjson
@@ -35,11 +35,11 @@ from risk.responses import ResponsePlan
 from risk.validation import Accepted, M, Rejection, TimeBounds, validate
 from schemas import AccountEvent, DeadLetterCode, Label, Transaction
 from schemas.times import to_ms
-from tables.codec import StateStore
+from tables.codec import BytesTable, StateStore
 
 log = structlog.get_logger(__name__)
 
-Table = MutableMapping[bytes, bytes]
+Table = BytesTable
 StrategySource = Callable[[], tuple[Strategy, ResponsePlan]]  # one consistent version set per call
 NO_ENTITY = "~"  # key prefix for messages without the stage's entity (spread by transaction id)
 

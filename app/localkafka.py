@@ -310,9 +310,9 @@ def main(argv: list[str] | None = None) -> int:
         elif args.command == "down":
             stop(dev, args.name)
         else:
-            handle = read_handle(dev, args.name)
-            sys.stdout.write(f"{handle.bootstrap} pid={handle.pid} version={handle.version}\n" if handle else "down\n")
-            return 0 if handle else 1
+            found = read_handle(dev, args.name)
+            sys.stdout.write(f"{found.bootstrap} pid={found.pid} version={found.version}\n" if found else "down\n")
+            return 0 if found else 1
     except AppError as err:
         sys.stderr.write(f"{error_line(err.code, err)}\n")
         return 2

@@ -26,7 +26,7 @@ def build_application(settings: Settings, acked: AckedPositions | None = None) -
     # other request on that connection queues behind it. Quix asks for each assigned partition's watermarks one
     # at a time while it assigns, so a restart spent ~0.5 s per partition (14 s for 28) before deciding
     # anything; and each of the pipeline's hops waited up to as long at light load.
-    consumer = {"session.timeout.ms": int(settings.session_timeout_s * 1000),
+    consumer: dict[str, int | str] = {"session.timeout.ms": int(settings.session_timeout_s * 1000),
                 "heartbeat.interval.ms": int(min(3.0, settings.session_timeout_s / 3) * 1000),
                 "fetch.wait.max.ms": settings.fetch_max_wait_ms}
     if settings.instance_id:

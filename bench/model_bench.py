@@ -84,7 +84,7 @@ def main() -> dict:
     scorer = Scorer.from_artifact(artifact, num_threads=1)
     columns = _columns(BATCH_ROWS, rng)
     x = layout.columns_to_matrix(columns)
-    weights = rng.normal(size=x.shape[1]).astype(np.float32)
+    weights = np.asarray(rng.normal(size=x.shape[1]), dtype=np.float32)
     x_clean = np.nan_to_num(x)
     rows = [{name: (None if isinstance(v, float) and np.isnan(v) else v) for name, v in
              zip(layout.feature_names, values, strict=True)}

@@ -3,6 +3,8 @@
 Each model is exported as a JSON Schema under `schemas/json/` (`python -m schemas.export`).
 """
 
+from pydantic import BaseModel
+
 from schemas.account_event import AccountEvent, AccountEventKind
 from schemas.alert import Alert
 from schemas.block_command import BlockAction, BlockCommand
@@ -18,7 +20,7 @@ __all__ = [
     "RuleHit", "Transaction", "TxType",
 ]
 
-PUBLISHED_MODELS = {
+PUBLISHED_MODELS: dict[str, type[BaseModel]] = {
     "transaction": Transaction,
     "account-event": AccountEvent,
     "fraud-label": Label,

@@ -6,13 +6,11 @@ stable, snake_case `code` that logs, JSON output and the CLI's one-line errors s
 
 from __future__ import annotations
 
-from typing import ClassVar
-
 
 class FraudstreamError(Exception):
     """Root of every error fraudstream raises on purpose."""
 
-    code: ClassVar[str] = "fraudstream_error"
+    code: str = "fraudstream_error"  # per class; an error whose code depends on the case sets its own
 
 
 class TimeFormatError(FraudstreamError, ValueError):

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import MutableMapping
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -19,6 +18,15 @@ def decode(raw: bytes | None) -> State | None:
     return None if raw is None else orjson.loads(raw)
 
 
+class BytesTable(Protocol):
+    """What a store needs of an engine's table: read and write one entity's bytes (a Faust table, a dict,
+    or the Quix adapter, which holds only the current message's key)."""
+
+    def get(self, key: bytes, /) -> bytes | None: ...
+
+    def __setitem__(self, key: bytes, value: bytes, /) -> None: ...
+
+
 class StateStore:
     """Entity state over a table of bytes: decoded on load, encoded on save (one table write per event).
 
@@ -29,7 +37,7 @@ class StateStore:
     takes the entry out, so a state a handler changed but did not save is never served again.
     """
 
-    def __init__(self, table: MutableMapping[bytes, bytes], capacity: int = 256) -> None:
+    def __init__(self, table: BytesTable, capacity: int = 256) -> None:
         self._table, self._capacity = table, capacity
         self._saved: OrderedDict[bytes, tuple[bytes, State]] = OrderedDict()
 

@@ -31,7 +31,7 @@ Author = Annotated[str, typer.Option(default_factory=getpass.getuser, show_defau
                                      help="who does it (recorded on the control topic)")]
 
 
-def settings_from(**overrides: object) -> Settings:
+def settings_from(**overrides: Any) -> Settings:
     """Flags win over the environment; unset flags leave the environment (or defaults) in charge."""
     return build_settings(Settings, **{key: value for key, value in overrides.items() if value is not None})
 

@@ -13,6 +13,7 @@ import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass
+from typing import Any
 
 import structlog
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
@@ -133,7 +134,7 @@ class ControlPlane:
 
     def _apply(self) -> None:
         sources = self._holder.sources
-        updates: dict[str, str | None] = {}
+        updates: dict[str, Any] = {}  # StrategySources field -> new text (None: no model)
         for kind, version in self._state.active_versions().items():
             if kind.startswith("model-") and version == NO_MODEL:
                 updates[_SOURCE_FIELD[kind]] = None

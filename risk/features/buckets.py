@@ -38,8 +38,11 @@ WINDOW_BUCKETS: dict[str, tuple[str, int]] = {
     "30d": ("d", 30),
 }
 
+# A bucket stays a mutable list, updated in place on every event and stored as its JSON array; its
+# positions are named here, and `window` unpacks it by name.
 Bucket = list[float]  # [start_ms, count, sum, sumsq, max]
 Rings = dict[str, list[Bucket]]
+START, COUNT, SUM, SUMSQ, MAX = range(5)
 
 
 def empty_rings() -> Rings:
@@ -52,20 +55,20 @@ def add(rings: Rings, time_ms: int, value: float, watermark_ms: int) -> None:
         ring = rings[tier.key]
         start = time_ms - time_ms % tier.resolution_ms
         bucket = _find_or_insert(ring, start)
-        bucket[1] += 1
-        bucket[2] += value
-        bucket[3] += value * value
-        if bucket[1] == 1 or value > bucket[4]:
-            bucket[4] = value
+        bucket[COUNT] += 1
+        bucket[SUM] += value
+        bucket[SUMSQ] += value * value
+        if bucket[COUNT] == 1 or value > bucket[MAX]:
+            bucket[MAX] = value
         horizon = watermark_ms - watermark_ms % tier.resolution_ms - (tier.retention - 1) * tier.resolution_ms
-        while ring and ring[0][0] < horizon:
+        while ring and ring[0][START] < horizon:
             ring.pop(0)
 
 
 def _find_or_insert(ring: list[Bucket], start: int) -> Bucket:
     # Events arrive nearly in order: scan from the newest bucket.
     for index in range(len(ring) - 1, -1, -1):
-        bucket_start = ring[index][0]
+        bucket_start = ring[index][START]
         if bucket_start == start:
             return ring[index]
         if bucket_start < start:
@@ -94,7 +97,8 @@ class WindowStats:
             return None
         mean = self.total / self.count
         variance = max(self.sumsq / self.count - mean * mean, 0.0)
-        return variance**0.5
+        std: float = variance**0.5  # not math.sqrt: the features stay byte-identical to stored ones
+        return std
 
 
 def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
@@ -103,7 +107,8 @@ def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
     tier = _TIER_BY_KEY[tier_key]
     newest = time_ms - time_ms % tier.resolution_ms
     oldest = newest - (buckets - 1) * tier.resolution_ms
-    count, total, sumsq, maximum = 0, 0.0, 0.0, None
+    count, total, sumsq = 0, 0.0, 0.0
+    maximum: float | None = None
     for start, c, s, ss, mx in rings[tier_key]:
         if oldest <= start <= newest and c:
             count += int(c)

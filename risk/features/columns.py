@@ -7,6 +7,7 @@ same "missing" the single-event evaluator sees for None.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -19,7 +20,7 @@ def feature_columns(rows: Sequence[Mapping[str, object]], names: Iterable[str] |
     wanted = sorted({k for row in rows for k in row}) if names is None else list(names)
     columns: dict[str, np.ndarray] = {}
     for name in wanted:
-        values = [row.get(name) for row in rows]
+        values: list[Any] = [row.get(name) for row in rows]  # numbers or None, by the catalogue's dtype
         if FEATURES[name].dtype == "str":
             columns[name] = np.array(values, dtype=object)
         else:

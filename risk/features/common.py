@@ -8,7 +8,7 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from operator import itemgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from risk.features.buckets import DAY_MS
 
@@ -70,13 +70,27 @@ def touch(values: dict[str, int], value: str, time_ms: int, cfg: StageConfig, wa
             del values[key]
 
 
-def find_seen(state: State, transaction_id: str) -> list[Any] | None:
+class SeenEntry(NamedTuple):
+    """What a stage remembers of a transaction it processed. Stored in the state as the plain list
+    `[transaction_id, tag, values, elapsed_ms]` (the JSON encoding of existing state stays byte-identical,
+    and the snapshot is dropped in place); read back through this type."""
+
+    transaction_id: str
+    tag: str  # the source position it came from
+    values: list[Any] | None  # the features it emitted, in `feature_names` order; None once aged out
+    elapsed_ms: float
+
+
+_VALUES = SeenEntry._fields.index("values")
+
+
+def find_seen(state: State, transaction_id: str) -> SeenEntry | None:
     """The first remembered entry for this transaction id, if any."""
-    seen = state.get("seen", ())
+    seen: list[list[Any]] = state.get("seen", [])
     # Nearly every event is new and misses all `dedupe_capacity` entries: compare the ids in C (map +
     # list.index) rather than in a Python loop.
     try:
-        return seen[list(map(itemgetter(0), seen)).index(transaction_id)]
+        return SeenEntry(*seen[list(map(itemgetter(0), seen)).index(transaction_id)])
     except ValueError:
         return None
 
@@ -85,9 +99,9 @@ def remember(state: State, transaction_id: str, tag: str, values: list[Any], ela
              cfg: StageConfig) -> None:
     """Keep what this stage emitted, so a redelivery re-emits it unchanged instead of counting twice."""
     seen = state.setdefault("seen", [])
-    seen.append([transaction_id, tag, values, elapsed_ms])
+    seen.append([transaction_id, tag, values, elapsed_ms])  # a SeenEntry, stored as a list
     if len(seen) > cfg.replay_capacity:
-        seen[-cfg.replay_capacity - 1][2] = None  # keep the id (no recount), drop the bulky snapshot
+        seen[-cfg.replay_capacity - 1][_VALUES] = None  # keep the id (no recount), drop the bulky snapshot
     if len(seen) > cfg.dedupe_capacity:
         del seen[: len(seen) - cfg.dedupe_capacity]
 

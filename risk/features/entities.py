@@ -24,7 +24,8 @@ class _EntityStage:
         self._absent = absent_values(name)
 
     def key(self, facts: TxFacts) -> str | None:
-        return self._key(facts)
+        value: str | None = self._key(facts)
+        return value
 
     def new_state(self) -> State:
         return {"r": empty_rings(), "acc": {}, "dev": {}, "first": None}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, NamedTuple
+
 from risk.features.buckets import DAY_MS
 from risk.features.common import StageConfig, State
 
@@ -9,12 +11,24 @@ WINDOW_30D_MS = 30 * DAY_MS
 LABEL_WINDOWS: dict[str, int] = {"1d": DAY_MS, "7d": 7 * DAY_MS, "30d": WINDOW_30D_MS}
 
 
+class LabelEntry(NamedTuple):
+    """One remembered verdict; stored in the state as the list `[transaction_id, confirmed_ms, is_fraud]`."""
+
+    transaction_id: str
+    confirmed_ms: int
+    is_fraud: int  # 1 or 0
+
+
+def _confirmed_ms(entry: list[Any]) -> int:
+    return LabelEntry(*entry).confirmed_ms
+
+
 def apply_label(state: State, transaction_id: str, is_fraud: bool, confirmed_ms: int, cfg: StageConfig) -> None:
     """Record (or correct) the verdict on one transaction; the latest confirmation wins."""
-    labels: list[list[object]] = state.setdefault("lab", [])
-    labels[:] = [entry for entry in labels if entry[0] != transaction_id]
-    labels.append([transaction_id, confirmed_ms, 1 if is_fraud else 0])
-    labels.sort(key=lambda entry: entry[1])  # type: ignore[arg-type, return-value]
+    labels: list[list[Any]] = state.setdefault("lab", [])
+    labels[:] = [entry for entry in labels if LabelEntry(*entry).transaction_id != transaction_id]
+    labels.append(list(LabelEntry(transaction_id, confirmed_ms, 1 if is_fraud else 0)))
+    labels.sort(key=_confirmed_ms)
     if len(labels) > cfg.label_capacity:
         del labels[: len(labels) - cfg.label_capacity]
 

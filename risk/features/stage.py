@@ -71,12 +71,12 @@ def run_stage(
     state = state if state is not None else stage.new_state()
     entry = find_seen(state, facts.transaction_id)
     if entry is not None:
-        if drop_duplicates and entry[1] != tag:
+        if drop_duplicates and entry.tag != tag:
             return StageOutcome(None, {}, Status.DUPLICATE, 0.0)
-        if entry[2] is None:  # remembered, snapshot aged out: recompute on current state, count nothing
-            return StageOutcome(None, stage.compute(state, facts, cfg), Status.REDELIVERED, entry[3])
-        return StageOutcome(None, dict(zip(stage.feature_names, entry[2], strict=True)), Status.REDELIVERED,
-                            entry[3])
+        if entry.values is None:  # remembered, snapshot aged out: recompute on current state, count nothing
+            return StageOutcome(None, stage.compute(state, facts, cfg), Status.REDELIVERED, entry.elapsed_ms)
+        return StageOutcome(None, dict(zip(stage.feature_names, entry.values, strict=True)), Status.REDELIVERED,
+                            entry.elapsed_ms)
     features = stage.compute(state, facts, cfg)
     watermark = state.get("wm")
     late = watermark is not None and facts.event_time_ms < watermark - cfg.lateness_ms

@@ -28,7 +28,7 @@ class LgbmBackend:
     """A loaded booster; not thread-safe (the fast-path config is shared), like a Faust worker needs."""
 
     def __init__(self, model_text: str, feature_names: tuple[str, ...], num_threads: int = 1) -> None:
-        self._params = {"num_threads": num_threads, "verbose": -1}
+        self._params: dict[str, Any] = {"num_threads": num_threads, "verbose": -1}
         try:
             self._booster = lgb.Booster(model_str=model_text)
         except lgb.basic.LightGBMError as ex:

@@ -85,10 +85,11 @@ class FeatureLayout:
         Same encoding as `encode`, with the common cases (None, plain float/int/bool) inlined: this loop
         is most of `Scorer.score_one`'s time.
         """
-        get, codes_of, values = row.get, self._codes.get, []
+        get, codes_of = row.get, self._codes.get
+        values: list[float] = []
         append = values.append
         for name in self.feature_names:
-            value = get(name)
+            value: Any = get(name)  # a feature value of any catalogue dtype
             if value is None:
                 append(_NAN)
                 continue

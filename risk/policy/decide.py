@@ -22,8 +22,8 @@ from risk.policy.combine import combine
 from risk.policy.exceptions import ScoreError
 from risk.policy.model import PolicySpec, Thresholds
 from risk.rules.hits import Hit
-from risk.rules.model import Action
 from risk.rules.scope import covers
+from schemas.common import Action
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
 
 from risk.policy.exceptions import PolicyError
-from risk.rules.model import BRANCH_PATH_PATTERN, REASON_CODE_PATTERN, Action
+from risk.rules.model import BRANCH_PATH_PATTERN, REASON_CODE_PATTERN
+from schemas.common import Action
 
 
 class _Frozen(BaseModel):

@@ -16,9 +16,10 @@ from risk.rules.exceptions import Problem, RuleError, RulesetCompileError, Rules
 from risk.rules.hits import BatchHits, Hit
 from risk.rules.limits import DEFAULT_RULESET_LIMITS, RulesetLimits
 from risk.rules.loader import load_list, load_ruleset, parse_list, parse_ruleset
-from risk.rules.model import Action, Mode, NamedList, RulesetSpec, RuleSpec
+from risk.rules.model import Mode, NamedList, RulesetSpec, RuleSpec
 from risk.rules.ruleset import CompiledRuleset, compile_ruleset
 from risk.rules.validate import RulesetDiff, analyse_file, diff_rulesets, validate, validate_file, validate_spec
+from schemas.common import Action
 
 __all__ = [
     "DEFAULT_RULESET_LIMITS",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from risk.rules import nodes as n
@@ -114,7 +115,7 @@ def analyse(spec: RulesetSpec) -> Analysis:
 def _fold_all_variants(spec: RulesetSpec, out: Analysis) -> None:
     compiler = out.compiler = PredicateCompiler(list_sets(spec))
     seen: set[tuple[str, str]] = set()
-    params_by_path = {"": dict(spec.params)}
+    params_by_path: dict[str, Mapping[str, object]] = {"": spec.params}
     for scope in spec.scopes:
         params_by_path[scope.path] = dict(resolve_scope(spec, scope.path).params)
     for rule in spec.rules:

@@ -119,6 +119,11 @@ def _memo(k: str, fn: Fn) -> Fn:
     return run
 
 
+def _pair(t: Fn, f: Fn) -> Fn:
+    """A bool argument of a function: its (known true, known false) masks."""
+    return lambda ctx: (t(ctx), f(ctx))
+
+
 class BatchCompiler:
     """Compiles nodes; shares closures for equal keys across every rule of a ruleset."""
 
@@ -149,7 +154,7 @@ class BatchCompiler:
             name = node.dotted
             return (lambda ctx: ctx.num(name)) if node.type is n.Type.NUM else (lambda ctx: ctx.codes(name))
         if isinstance(node, n.Unary):  # neg
-            inner = self.value(node.operand)  # type: ignore[arg-type]
+            inner = self.value(node.operand)
             return _memo(k, lambda ctx: -inner(ctx))
         if isinstance(node, n.Binary):
             return _memo(k, self._binary(node))
@@ -165,7 +170,7 @@ class BatchCompiler:
         return self.value(node)
 
     def _binary(self, node: n.Binary) -> Fn:
-        a, b, op = self._operand(node.left), self._operand(node.right), node.op  # type: ignore[arg-type]
+        a, b, op = self._operand(node.left), self._operand(node.right), node.op
         ufunc = {"+": np.add, "-": np.subtract, "*": np.multiply, "/": np.divide, "%": np.mod,
                  "**": np.power}[op]
 
@@ -181,14 +186,14 @@ class BatchCompiler:
         return run
 
     def _call(self, node: n.Call) -> Fn:
-        fn = FUNCTIONS[node.name.dotted]  # type: ignore[union-attr]
+        fn = FUNCTIONS[node.name.dotted]
         consts = [a.value if isinstance(a, n.Num | n.Str | n.Bool) else None for a in node.args]
-        impl = fn.bind([a.type for a in node.args], consts, self.lists)  # type: ignore[misc]
-        args = []
+        impl = fn.bind([n.type_of(a) for a in node.args], consts, self.lists)
+        args: list[Fn] = []
         for a in node.args:
             if a.type is n.Type.BOOL:
                 t, f = self._bool(a)
-                args.append(lambda ctx, t=t, f=f: (t(ctx), f(ctx)))
+                args.append(_pair(t, f))
             else:
                 args.append(self.value(a))
         many = impl.batch
@@ -212,7 +217,7 @@ class BatchCompiler:
             name = node.dotted
             return (lambda ctx: ctx.boolean(name)[0]), (lambda ctx: ctx.boolean(name)[1])
         if isinstance(node, n.Unary):  # not: swap the masks
-            t, f = self._bool(node.operand)  # type: ignore[arg-type]
+            t, f = self._bool(node.operand)
             return f, t
         if isinstance(node, n.BoolOp):
             return self._boolop(node)
@@ -274,8 +279,8 @@ class BatchCompiler:
 
     def _compare(self, node: n.Compare) -> tuple[Fn, Fn]:
         left, right = node.left, node.right
-        if left.type is n.Type.BOOL:  # type: ignore[union-attr]
-            (at, af), (bt, bf) = self._bool(left), self._bool(right)  # type: ignore[arg-type]
+        if left.type is n.Type.BOOL:
+            (at, af), (bt, bf) = self._bool(left), self._bool(right)
 
             def same(ctx: BatchContext) -> np.ndarray:
                 return (at(ctx) & bt(ctx)) | (af(ctx) & bf(ctx))
@@ -283,21 +288,21 @@ class BatchCompiler:
             def differ(ctx: BatchContext) -> np.ndarray:
                 return (at(ctx) & bf(ctx)) | (af(ctx) & bt(ctx))
             return (same, differ) if node.op == "==" else (differ, same)
-        if left.type is n.Type.STR:  # type: ignore[union-attr]
-            a, b = self._str_operand(left), self._str_operand(right)  # type: ignore[arg-type]
+        if left.type is n.Type.STR:
+            a, b = self._str_operand(left), self._str_operand(right)
             eq = node.op == "=="
-            known = self._known_all([left, right])  # type: ignore[list-item]
+            known = self._known_all([left, right])
             exact = _memo("e:" + n.key(node), lambda ctx: (a(ctx) == b(ctx)) & known(ctx))
 
             def not_eq(ctx: BatchContext) -> np.ndarray:
                 return ~exact(ctx) & known(ctx)
             return (exact, not_eq) if eq else (not_eq, exact)
-        a, b = self._operand(left), self._operand(right)  # type: ignore[arg-type]
+        a, b = self._operand(left), self._operand(right)
         ufunc = {"==": np.equal, "!=": np.not_equal, "<": np.less, "<=": np.less_equal, ">": np.greater,
                  ">=": np.greater_equal}[node.op]
         inverse = {"==": np.not_equal, "!=": np.equal, "<": np.greater_equal, "<=": np.greater,
                    ">": np.less_equal, ">=": np.less}[node.op]
-        known = self._known_all([left, right])  # type: ignore[list-item]
+        known = self._known_all([left, right])
         if node.op == "!=":
             def t_ne(ctx: BatchContext) -> np.ndarray:
                 return ufunc(a(ctx), b(ctx)) & known(ctx)  # NaN != x is True in IEEE: mask it
@@ -314,10 +319,10 @@ class BatchCompiler:
         items = node.items
         assert isinstance(items, n.TupleLit)
         operand = node.operand
-        x = self.value(operand)  # type: ignore[arg-type]
-        known = self._known_all([operand])  # type: ignore[list-item]
-        if operand.type is n.Type.STR:  # type: ignore[union-attr]
-            strings = [i.value for i in items.items]  # type: ignore[attr-defined]
+        x = self.value(operand)
+        known = self._known_all([operand])
+        if operand.type is n.Type.STR:
+            strings = [str(n.literal_value(i)) for i in items.items]
 
             def member(ctx: BatchContext) -> np.ndarray:
                 wanted = [ctx.code_of(s) for s in strings]
@@ -326,7 +331,7 @@ class BatchCompiler:
                 table[wanted] = True
                 return table[codes]
         else:
-            numbers = np.array([float(i.value) for i in items.items])  # type: ignore[attr-defined]
+            numbers = np.array([n.literal_value(i) for i in items.items], dtype=np.float64)
 
             def member(ctx: BatchContext) -> np.ndarray:
                 return np.isin(x(ctx), numbers)
@@ -337,8 +342,8 @@ class BatchCompiler:
         return (outside, inside) if node.negate else (inside, outside)
 
     def _between(self, node: n.Between) -> tuple[Fn, Fn]:
-        x, lo, hi = (self._operand(p) for p in (node.operand, node.low, node.high))  # type: ignore[arg-type]
-        known = self._known_all([node.operand, node.low, node.high])  # type: ignore[list-item]
+        x, lo, hi = (self._operand(p) for p in (node.operand, node.low, node.high))
+        known = self._known_all([node.operand, node.low, node.high])
 
         def inside(ctx: BatchContext) -> np.ndarray:
             v = x(ctx)

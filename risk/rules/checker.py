@@ -7,8 +7,9 @@ could not be decided is left untyped and checks above it are skipped, so one mis
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from risk.features.catalog import FEATURES, FeatureSpec
 from risk.rules import nodes as n
@@ -58,7 +59,7 @@ class _Checker:
         self.errors.append(ExpressionError(code, message, node.pos.line, node.pos.col))
 
     def check(self, node: n.Node) -> n.Node:
-        method = getattr(self, f"_{type(node).__name__.lower()}")
+        method: Callable[[Any], n.Node] = getattr(self, f"_{type(node).__name__.lower()}")
         return method(node)
 
     # leaves
@@ -107,7 +108,7 @@ class _Checker:
 
     # operators
     def _unary(self, node: n.Unary) -> n.Node:
-        operand = self.check(node.operand)  # type: ignore[arg-type]
+        operand = self.check(node.operand)
         out = replace(node, operand=operand)
         want = Type.BOOL if node.op == "not" else Type.NUM
         if operand.type is None:
@@ -119,18 +120,18 @@ class _Checker:
         return replace(out, type=want)
 
     def _binary(self, node: n.Binary) -> n.Node:
-        left, right = self.check(node.left), self.check(node.right)  # type: ignore[arg-type]
+        left, right = self.check(node.left), self.check(node.right)
         out = replace(node, left=left, right=right)
         if left.type is None or right.type is None:
             return out
         for side in (left, right):
             if side.type is not Type.NUM:
-                self.fail(side, "TYPE_MISMATCH", f"'{node.op}' needs numbers, got {side.type.value}")  # type: ignore[union-attr]
+                self.fail(side, "TYPE_MISMATCH", f"'{node.op}' needs numbers, got {n.type_of(side).value}")
                 return out
         return replace(out, type=Type.NUM)
 
     def _compare(self, node: n.Compare) -> n.Node:
-        left, right = self.check(node.left), self.check(node.right)  # type: ignore[arg-type]
+        left, right = self.check(node.left), self.check(node.right)
         out = replace(node, left=left, right=right)
         lt, rt = left.type, right.type
         if lt is None or rt is None:
@@ -156,7 +157,7 @@ class _Checker:
         return replace(out, type=Type.BOOL) if ok else out
 
     def _in(self, node: n.In) -> n.Node:
-        operand, items = self.check(node.operand), self.check(node.items)  # type: ignore[arg-type]
+        operand, items = self.check(node.operand), self.check(node.items)
         out = replace(node, operand=operand, items=items)
         if operand.type is None or items.type is None:
             return out
@@ -167,19 +168,19 @@ class _Checker:
         return replace(out, type=Type.BOOL)
 
     def _between(self, node: n.Between) -> n.Node:
-        parts = [self.check(x) for x in (node.operand, node.low, node.high)]  # type: ignore[arg-type]
+        parts = [self.check(x) for x in (node.operand, node.low, node.high)]
         out = replace(node, operand=parts[0], low=parts[1], high=parts[2])
         if any(p.type is None for p in parts):
             return out
         for p in parts:
             if p.type is not Type.NUM:
-                self.fail(p, "TYPE_MISMATCH", f"'between' needs numbers, got {p.type.value}")  # type: ignore[union-attr]
+                self.fail(p, "TYPE_MISMATCH", f"'between' needs numbers, got {n.type_of(p).value}")
                 return out
         return replace(out, type=Type.BOOL)
 
     def _call(self, node: n.Call) -> n.Node:
-        name = node.name.dotted  # type: ignore[union-attr]
-        if len(node.name.parts) > 1:  # type: ignore[union-attr]
+        name = node.name.dotted
+        if len(node.name.parts) > 1:
             self.fail(node, "ATTRIBUTE_ACCESS", f"'{name}(...)': method calls are not allowed")
             return node
         fn = FUNCTIONS.get(name)
@@ -198,7 +199,7 @@ class _Checker:
                 self.fail(args[i], "LITERAL_REQUIRED", f"argument {i + 1} of {name}() must be a string literal")
                 return out
         if name == "in_list":
-            list_name = args[0].value  # type: ignore[attr-defined]
+            list_name = str(n.literal_value(args[0]))  # a string literal: checked just above
             if list_name not in self.env.list_names:
                 hint = did_you_mean(list_name, self.env.list_names)
                 self.fail(args[0], "UNKNOWN_LIST", f"unknown list '{list_name}'{hint}")
@@ -206,7 +207,7 @@ class _Checker:
         if any(a.type is None for a in args):
             return out
         try:
-            result = fn.typing([a.type for a in args])  # type: ignore[misc]
+            result = fn.typing([n.type_of(a) for a in args])
         except SignatureError as err:
             at = args[err.arg_index] if err.arg_index is not None else node
             self.fail(at, "TYPE_MISMATCH", f"{name}(): {err}")
@@ -228,5 +229,5 @@ def check_all(node: n.Node, env: CheckEnv, *, want: Type | None = Type.BOOL) -> 
     typed = checker.check(node)
     if not checker.errors and want is not None and typed.type is not want:
         checker.fail(typed, "NOT_A_CONDITION",
-                     f"a rule must be a condition (bool), this expression is a {typed.type.value}")  # type: ignore[union-attr]
+                     f"a rule must be a condition (bool), this expression is a {n.type_of(typed).value}")
     return typed, checker.errors

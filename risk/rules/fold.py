@@ -22,14 +22,14 @@ _NO_LISTS: dict[str, frozenset[str]] = {}
 
 
 def _literal(value: object, pos: n.Pos, t: Type) -> n.Node:
-    if t is Type.NUM_LIST or t is Type.STR_LIST:
-        return n.TupleLit(pos, tuple(_literal(v, pos, Type.NUM if t is Type.NUM_LIST else Type.STR)
-                                     for v in value), type=t)  # type: ignore[attr-defined]
+    if isinstance(value, list | tuple):  # a list parameter: its type is NUM_LIST or STR_LIST
+        item = Type.NUM if t is Type.NUM_LIST else Type.STR
+        return n.TupleLit(pos=pos, items=tuple(_literal(v, pos, item) for v in value), type=t)
     if isinstance(value, bool):
-        return n.Bool(pos, value, type=Type.BOOL)
+        return n.Bool(pos=pos, value=value, type=Type.BOOL)
     if isinstance(value, int | float):
-        return n.Num(pos, float(value), type=Type.NUM)
-    return n.Str(pos, str(value), type=Type.STR)
+        return n.Num(pos=pos, value=float(value), type=Type.NUM)
+    return n.Str(pos=pos, value=str(value), type=Type.STR)
 
 
 def _is_const(node: n.Node) -> bool:
@@ -40,25 +40,25 @@ def fold(node: n.Node, params: Mapping[str, object], limits: Limits = DEFAULT_LI
     """Replace `$params` by their values and fold constant sub-trees; raise `ExpressionError` on a
     constant that has no value (e.g. `1 / 0`) or an exponent out of bounds."""
     if isinstance(node, n.Param):
-        return _literal(params[node.name], node.pos, node.type)  # type: ignore[arg-type]
+        return _literal(params[node.name], node.pos, n.type_of(node))
     if isinstance(node, n.Num | n.Str | n.Bool | n.Name):
         return node
     if isinstance(node, n.TupleLit):
         return node
     if isinstance(node, n.Unary):
-        node = replace(node, operand=fold(node.operand, params, limits))  # type: ignore[arg-type]
+        node = replace(node, operand=fold(node.operand, params, limits))
     elif isinstance(node, n.Binary | n.Compare):
-        node = replace(node, left=fold(node.left, params, limits), right=fold(node.right, params, limits))  # type: ignore[arg-type]
+        node = replace(node, left=fold(node.left, params, limits), right=fold(node.right, params, limits))
         if isinstance(node, n.Binary):
             _check_binary(node, limits)
     elif isinstance(node, n.In):
-        node = replace(node, operand=fold(node.operand, params, limits), items=fold(node.items, params, limits))  # type: ignore[arg-type]
+        node = replace(node, operand=fold(node.operand, params, limits), items=fold(node.items, params, limits))
     elif isinstance(node, n.Between):
-        node = replace(node, operand=fold(node.operand, params, limits), low=fold(node.low, params, limits),  # type: ignore[arg-type]
-                       high=fold(node.high, params, limits))  # type: ignore[arg-type]
+        node = replace(node, operand=fold(node.operand, params, limits), low=fold(node.low, params, limits),
+                       high=fold(node.high, params, limits))
     elif isinstance(node, n.Call):
         node = replace(node, args=tuple(fold(a, params, limits) for a in node.args))
-        if not FUNCTIONS[node.name.dotted].foldable:  # type: ignore[union-attr]
+        if not FUNCTIONS[node.name.dotted].foldable:
             return node
     elif isinstance(node, n.BoolOp):
         return _fold_boolop(node, params, limits)
@@ -92,7 +92,7 @@ def _fold_boolop(node: n.BoolOp, params: Mapping[str, object], limits: Limits) -
             continue  # neutral element
         kept.append(f)
     if not kept:
-        return n.Bool(node.pos, not absorbing, type=Type.BOOL)
+        return n.Bool(pos=node.pos, value=not absorbing, type=Type.BOOL)
     if len(kept) == 1:
         return kept[0]
     return replace(node, operands=tuple(kept))
@@ -108,4 +108,4 @@ def _evaluate(node: n.Node) -> n.Node:
         raise ExpressionError("CONSTANT_NOT_FINITE",
                               "this constant sub-expression overflows to infinity; thresholds must be finite",
                               node.pos.line, node.pos.col)
-    return _literal(value, node.pos, node.type)  # type: ignore[arg-type]
+    return _literal(value, node.pos, n.type_of(node))

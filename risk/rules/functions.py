@@ -54,6 +54,9 @@ class SignatureError(Exception):
         self.arg_index = arg_index
 
 
+Binder = Callable[[Sequence[Type], Sequence[object], Mapping[str, frozenset[str]]], Impl]
+
+
 @dataclass(frozen=True)
 class Function:
     name: str
@@ -61,7 +64,7 @@ class Function:
     max_args: int | None
     doc: str
     typing: Callable[[Sequence[Type]], Type]
-    bind: Callable[[Sequence[Type], Sequence[object], Mapping[str, frozenset[str]]], Impl]
+    bind: Binder
     literal_args: tuple[int, ...] = ()  # positions that must be string literals
     foldable: bool = True  # pure in its arguments: constant arguments may be folded at compile time
 
@@ -73,7 +76,7 @@ def _all_num(types: Sequence[Type]) -> Type:
     return Type.NUM
 
 
-def _unary_num(scalar: Callable[[float], float | None], batch: Callable[[np.ndarray], np.ndarray]):
+def _unary_num(scalar: Callable[[float], float | None], batch: Callable[[np.ndarray], np.ndarray]) -> Binder:
     def bind(types: Sequence[Type], consts: Sequence[object], lists: Mapping[str, frozenset[str]]) -> Impl:
         def one(x: float | None) -> float | None:
             return None if x is None else scalar(x)
@@ -117,7 +120,7 @@ def _nan_to_none(fn: Callable[[float], float]) -> Callable[[float], float | None
     return run
 
 
-def _minmax(ufunc: np.ufunc):
+def _minmax(ufunc: np.ufunc) -> Binder:
     def bind(types: Sequence[Type], consts: Sequence[object], lists: Mapping[str, frozenset[str]]) -> Impl:
         def one(*xs: float | None) -> float | None:
             if any(x is None for x in xs):
@@ -200,15 +203,15 @@ def _is_null_bind(types: Sequence[Type], consts: Sequence[object], lists: Mappin
 
 
 def _str_predicate(test_for: Callable[[Sequence[object], Mapping[str, frozenset[str]]], Callable[[str], bool]],
-                   value_arg: int):
+                   value_arg: int) -> Binder:
     """A bool function of one string value, computed once per distinct string in a batch."""
 
     def bind(types: Sequence[Type], consts: Sequence[object], lists: Mapping[str, frozenset[str]]) -> Impl:
         test = test_for(consts, lists)
 
-        def one(*xs: object) -> bool | None:
+        def one(*xs: str | None) -> bool | None:
             x = xs[value_arg]
-            return None if x is None else test(x)  # type: ignore[arg-type]
+            return None if x is None else test(x)
 
         def many(ctx: BatchContext, *xs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
             codes = xs[value_arg]

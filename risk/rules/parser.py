@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Any
 
 from lark import Lark, Token, Transformer, Tree, v_args
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
@@ -86,9 +87,9 @@ def _lexical_guards(text: str, limits: Limits) -> None:
             raise ExpressionError("FORBIDDEN_SYNTAX", f"'{bad}' is not part of the language ({what})", line, col)
 
 
-def _tree_guards(tree: Tree, limits: Limits) -> None:
+def _tree_guards(tree: Tree[Token], limits: Limits) -> None:
     """Depth and size of the parse tree, measured without recursion."""
-    stack: list[tuple[Tree | Token, int]] = [(tree, 1)]
+    stack: list[tuple[Tree[Token] | Token, int]] = [(tree, 1)]
     count = 0
     while stack:
         node, depth = stack.pop()
@@ -119,10 +120,10 @@ def _number(tok: Token, limits: Limits, negative: bool = False) -> n.Num:
         raise ExpressionError(
             "LITERAL_TOO_LARGE", f"number {str(tok)[:40]} exceeds {limits.max_abs_number:g}", tok.line, tok.column
         )
-    return n.Num(_pos(tok), -value if negative else value)
+    return n.Num(pos=_pos(tok), value=-value if negative else value)
 
 
-class _ToAst(Transformer):
+class _ToAst(Transformer[Token, n.Node]):
     """Parse tree → `nodes`; only runs after `_tree_guards`, so its recursion depth is bounded."""
 
     def __init__(self, limits: Limits) -> None:
@@ -147,42 +148,42 @@ class _ToAst(Transformer):
                 operands.extend(child.operands)
             else:
                 operands.append(child)
-        return n.BoolOp(_pos(meta), op, tuple(operands))
+        return n.BoolOp(pos=_pos(meta), op=op, operands=tuple(operands))
 
     @v_args(meta=True)
     def not_op(self, meta: object, c: list[n.Node]) -> n.Node:
-        return n.Unary(_pos(meta), "not", c[0])
+        return n.Unary(pos=_pos(meta), op="not", operand=c[0])
 
     @v_args(meta=True)
     def neg(self, meta: object, c: list[n.Node]) -> n.Node:
-        return n.Unary(_pos(meta), "neg", c[-1])
+        return n.Unary(pos=_pos(meta), op="neg", operand=c[-1])
 
     @v_args(meta=True)
-    def compare(self, meta: object, c: list) -> n.Node:
-        return n.Compare(_pos(c[1]), str(c[1]), c[0], c[2])
+    def compare(self, meta: object, c: list[Any]) -> n.Node:
+        return n.Compare(pos=_pos(c[1]), op=str(c[1]), left=c[0], right=c[2])
 
     @v_args(meta=True)
-    def binop(self, meta: object, c: list) -> n.Node:
-        return n.Binary(_pos(c[1]), str(c[1]), c[0], c[2])
+    def binop(self, meta: object, c: list[Any]) -> n.Node:
+        return n.Binary(pos=_pos(c[1]), op=str(c[1]), left=c[0], right=c[2])
 
     @v_args(meta=True)
-    def in_op(self, meta: object, c: list) -> n.Node:
-        return n.In(_pos(meta), c[0], c[1], False)
+    def in_op(self, meta: object, c: list[Any]) -> n.Node:
+        return n.In(pos=_pos(meta), operand=c[0], items=c[1], negate=False)
 
     @v_args(meta=True)
-    def not_in_op(self, meta: object, c: list) -> n.Node:
-        return n.In(_pos(meta), c[0], c[1], True)
+    def not_in_op(self, meta: object, c: list[Any]) -> n.Node:
+        return n.In(pos=_pos(meta), operand=c[0], items=c[1], negate=True)
 
     @v_args(meta=True)
-    def between(self, meta: object, c: list) -> n.Node:
-        return n.Between(_pos(meta), c[0], c[1], c[2], False)
+    def between(self, meta: object, c: list[Any]) -> n.Node:
+        return n.Between(pos=_pos(meta), operand=c[0], low=c[1], high=c[2], negate=False)
 
     @v_args(meta=True)
-    def not_between(self, meta: object, c: list) -> n.Node:
-        return n.Between(_pos(meta), c[0], c[1], c[2], True)
+    def not_between(self, meta: object, c: list[Any]) -> n.Node:
+        return n.Between(pos=_pos(meta), operand=c[0], low=c[1], high=c[2], negate=True)
 
     @v_args(meta=True)
-    def tuple_lit(self, meta: object, c: list) -> n.Node:
+    def tuple_lit(self, meta: object, c: list[Any]) -> n.Node:
         items = tuple(x for x in c if x is not None)
         if len(items) > self.limits.max_tuple_items:
             p = _pos(meta)
@@ -190,7 +191,7 @@ class _ToAst(Transformer):
                 "LITERAL_TOO_LARGE", f"list of {len(items)} items, the limit is {self.limits.max_tuple_items}",
                 p.line, p.col,
             )
-        return n.TupleLit(_pos(meta), items)
+        return n.TupleLit(pos=_pos(meta), items=items)
 
     def number(self, c: list[Token]) -> n.Node:
         return _number(c[0], self.limits)
@@ -199,25 +200,25 @@ class _ToAst(Transformer):
         return _number(c[-1], self.limits, negative=True)
 
     def string(self, c: list[Token]) -> n.Node:
-        return n.Str(_pos(c[0]), str(c[0])[1:-1])
+        return n.Str(pos=_pos(c[0]), value=str(c[0])[1:-1])
 
     @v_args(meta=True)
-    def true(self, meta: object, c: list) -> n.Node:
-        return n.Bool(_pos(meta), True)
+    def true(self, meta: object, c: list[Any]) -> n.Node:
+        return n.Bool(pos=_pos(meta), value=True)
 
     @v_args(meta=True)
-    def false(self, meta: object, c: list) -> n.Node:
-        return n.Bool(_pos(meta), False)
+    def false(self, meta: object, c: list[Any]) -> n.Node:
+        return n.Bool(pos=_pos(meta), value=False)
 
     def param(self, c: list[Token]) -> n.Node:
-        return n.Param(_pos(c[0]), str(c[0])[1:])
+        return n.Param(pos=_pos(c[0]), name=str(c[0])[1:])
 
     def dotted(self, c: list[Token]) -> n.Node:
-        return n.Name(_pos(c[0]), tuple(str(t) for t in c))
+        return n.Name(pos=_pos(c[0]), parts=tuple(str(t) for t in c))
 
-    def call(self, c: list) -> n.Node:
+    def call(self, c: list[Any]) -> n.Node:
         name = c[0]
-        return n.Call(name.pos, name, tuple(x for x in c[1:] if x is not None))
+        return n.Call(pos=name.pos, name=name, args=tuple(x for x in c[1:] if x is not None))
 
 
 def _syntax_error(text: str, err: UnexpectedInput) -> ExpressionError:
@@ -226,7 +227,8 @@ def _syntax_error(text: str, err: UnexpectedInput) -> ExpressionError:
         line, col = _line_col(text, len(text))
         return ExpressionError("SYNTAX_ERROR", "the expression ends too early", line, col)
     if isinstance(err, UnexpectedCharacters):
-        ch = text[err.pos_in_stream] if err.pos_in_stream < len(text) else "?"
+        at = err.pos_in_stream
+        ch = text[at] if at is not None and at < len(text) else "?"
         return ExpressionError("SYNTAX_ERROR", f"unexpected character {ch!r}", line, col)
     if isinstance(err, UnexpectedToken):
         tok = err.token
@@ -247,7 +249,8 @@ def parse_expression(text: str, limits: Limits = DEFAULT_LIMITS) -> n.Node:
         raise _syntax_error(text, err) from None
     _tree_guards(tree, limits)
     try:
-        return _ToAst(limits).transform(tree)
+        ast: n.Node = _ToAst(limits).transform(tree)
+        return ast
     except Exception as err:  # lark wraps callback errors in VisitError
         inner = getattr(err, "orig_exc", err)
         if isinstance(inner, ExpressionError):

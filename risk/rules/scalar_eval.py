@@ -18,8 +18,8 @@ from risk.rules.functions import FUNCTIONS
 Env = Mapping[str, Any]
 ScalarFn = Callable[[Env], Any]
 
-_CMP = {"==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt,
-        ">=": operator.ge}
+_CMP: dict[str, Callable[[Any, Any], bool]] = {
+    "==": operator.eq, "!=": operator.ne, "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge}
 
 
 def _arith(op: str, a: float, b: float) -> float | None:
@@ -53,7 +53,7 @@ def compile_scalar(node: n.Node, lists: Mapping[str, frozenset[str]]) -> ScalarF
         name = node.dotted
         return lambda env: env[name]
     if isinstance(node, n.Unary):
-        inner = compile_scalar(node.operand, lists)  # type: ignore[arg-type]
+        inner = compile_scalar(node.operand, lists)
         if node.op == "not":
             def not_(env: Env) -> bool | None:
                 v = inner(env)
@@ -80,7 +80,7 @@ def compile_scalar(node: n.Node, lists: Mapping[str, frozenset[str]]) -> ScalarF
 
 
 def _binary(node: n.Binary, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
-    left, right, op = compile_scalar(node.left, lists), compile_scalar(node.right, lists), node.op  # type: ignore[arg-type]
+    left, right, op = compile_scalar(node.left, lists), compile_scalar(node.right, lists), node.op
 
     def run(env: Env) -> float | None:
         a = left(env)
@@ -103,7 +103,7 @@ def _compare(node: n.Compare, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
             v = env[name]
             return None if v is None else cmp(v, const)
         return feature_const
-    left, right = compile_scalar(node.left, lists), compile_scalar(node.right, lists)  # type: ignore[arg-type]
+    left, right = compile_scalar(node.left, lists), compile_scalar(node.right, lists)
 
     def run(env: Env) -> bool | None:
         a = left(env)
@@ -125,10 +125,10 @@ def _boolop(node: n.BoolOp, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
         a, b = parts
 
         def two(env: Env) -> bool | None:
-            x = a(env)
+            x: bool | None = a(env)
             if x is dominant:
                 return dominant
-            y = b(env)
+            y: bool | None = b(env)
             if y is dominant:
                 return dominant
             return None if x is None or y is None else not dominant
@@ -137,13 +137,13 @@ def _boolop(node: n.BoolOp, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
         a, b, c = parts
 
         def three(env: Env) -> bool | None:
-            x = a(env)
+            x: bool | None = a(env)
             if x is dominant:
                 return dominant
-            y = b(env)
+            y: bool | None = b(env)
             if y is dominant:
                 return dominant
-            z = c(env)
+            z: bool | None = c(env)
             if z is dominant:
                 return dominant
             return None if x is None or y is None or z is None else not dominant
@@ -152,7 +152,7 @@ def _boolop(node: n.BoolOp, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
     def many(env: Env) -> bool | None:
         unknown = False
         for p in parts:
-            v = p(env)
+            v: bool | None = p(env)
             if v is dominant:
                 return dominant
             if v is None:
@@ -163,11 +163,11 @@ def _boolop(node: n.BoolOp, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
 
 def _items(node: n.Node) -> frozenset[object]:
     assert isinstance(node, n.TupleLit)  # params are folded to literals before compiling
-    return frozenset(float(i.value) if isinstance(i, n.Num) else i.value for i in node.items)  # type: ignore[attr-defined]
+    return frozenset(n.literal_value(i) for i in node.items)
 
 
 def _in(node: n.In, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
-    items, negate = _items(node.items), node.negate  # type: ignore[arg-type]
+    items, negate = _items(node.items), node.negate
     if isinstance(node.operand, n.Name):
         name = node.operand.dotted
 
@@ -175,7 +175,7 @@ def _in(node: n.In, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
             v = env[name]
             return None if v is None else (v in items) != negate
         return feature_in
-    operand = compile_scalar(node.operand, lists)  # type: ignore[arg-type]
+    operand = compile_scalar(node.operand, lists)
 
     def run(env: Env) -> bool | None:
         v = operand(env)
@@ -193,11 +193,13 @@ def _between(node: n.Between, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
             v = env[name]
             return None if v is None else (low <= v <= high) != neg
         return feature_between
-    x, lo, hi = (compile_scalar(p, lists) for p in (node.operand, node.low, node.high))  # type: ignore[arg-type]
+    x, lo, hi = (compile_scalar(p, lists) for p in (node.operand, node.low, node.high))
     negate = node.negate
 
     def run(env: Env) -> bool | None:
-        v, a, b = x(env), lo(env), hi(env)
+        v: float | None = x(env)
+        a: float | None = lo(env)
+        b: float | None = hi(env)
         if v is None or a is None or b is None:
             return None
         return (a <= v <= b) != negate
@@ -205,9 +207,9 @@ def _between(node: n.Between, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
 
 
 def _call(node: n.Call, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
-    fn = FUNCTIONS[node.name.dotted]  # type: ignore[union-attr]
+    fn = FUNCTIONS[node.name.dotted]
     consts = [a.value if isinstance(a, n.Num | n.Str | n.Bool) else None for a in node.args]
-    impl = fn.bind([a.type for a in node.args], consts, lists)  # type: ignore[misc]
+    impl = fn.bind([n.type_of(a) for a in node.args], consts, lists)
     args = tuple(compile_scalar(a, lists) for a in node.args)
     one = impl.scalar
     # one and two arguments (in_list, coalesce, min/max pairs) are unrolled: no generator per call

@@ -2,7 +2,7 @@
 
 import random
 
-from risk.features.common import StageConfig, distinct_counts, find_seen, touch
+from risk.features.common import SeenEntry, StageConfig, distinct_counts, find_seen, touch
 
 NOW = 1_767_225_600_000
 
@@ -54,6 +54,6 @@ def test_touch_keeps_what_the_sort_based_definition_keeps_in_the_same_order() ->
 def test_find_seen_returns_the_first_entry_with_the_id_or_none() -> None:
     first, second = ["t1", "a", [1], 0.1], ["t1", "b", [2], 0.2]
     state = {"seen": [["t0", "x", None, 0.0], first, second]}
-    assert find_seen(state, "t1") is first
+    assert find_seen(state, "t1") == SeenEntry("t1", "a", [1], 0.1) == tuple(first)
     assert find_seen(state, "t9") is None
     assert find_seen({}, "t1") is None
