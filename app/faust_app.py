@@ -98,9 +98,9 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     # (faust-streaming #173): at hundreds of tx/s that cap, not the CPU, sets the throughput.
     app.producer.buffer.max_messages = settings.producer_buffer_messages
 
-    app.fraudstream_pipeline = pipeline  # type: ignore[attr-defined]
-    app.fraudstream_observed = observed  # type: ignore[attr-defined]
-    app.fraudstream_holder = holder  # type: ignore[attr-defined]
+    app.fraudstream_pipeline = pipeline  # type: ignore[attr-defined]  # carried for the web pages and tests
+    app.fraudstream_observed = observed  # type: ignore[attr-defined]  # as above
+    app.fraudstream_holder = holder  # type: ignore[attr-defined]  # as above
     return app
 
 

@@ -33,7 +33,7 @@ class EventTimePacer:
             self._anchor = (now, event_ms)
         self._latest_ms = max(self._latest_ms, event_ms)
         wall0, event0 = self._anchor
-        return max(0.0, wall0 + (self._latest_ms - event0) / 1000.0 / self._speed - now)  # type: ignore[operator]
+        return max(0.0, wall0 + (self._latest_ms - event0) / 1000.0 / self._speed - now)  # type: ignore[operator]  # paced: speed is set
 
 
 class RatePacer:
@@ -52,6 +52,6 @@ class RatePacer:
         now = self._clock()
         if self._start is None:
             self._start = now
-        due = self._start + self._sent / self._rate  # type: ignore[operator]
+        due = self._start + self._sent / self._rate  # type: ignore[operator]  # paced: rate is set
         self._sent += 1
         return max(0.0, due - now)

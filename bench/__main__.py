@@ -173,6 +173,10 @@ def main() -> None:
 
         with console.status("rules: 500 rules, batch 1,000 and single events…"):
             results["rules"] = rules_bench.main()  # prints its own table
+        from bench import ruleset_scale
+
+        with console.status("rules: checking and applying 1k and 10k rules, loading a 100k-item list…"):
+            results["ruleset_scale"] = ruleset_scale.main()  # prints its own table
     if "model" in parts:
         from bench import model_bench
 

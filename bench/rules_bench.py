@@ -12,18 +12,20 @@ from __future__ import annotations
 
 import re
 import time
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
 from risk.features.catalog import FEATURES
-from risk.rules import RulesetSpec, compile_ruleset, load_ruleset
+from risk.rules import RulesetSpec, RuleSpec, compile_ruleset, load_ruleset
 
 N_RULES = 500
 BATCH = 1_000
 BRANCHES = ["44/4401/440106/0012", "44/4401/440103/0001", "44/4403/440305/0007", "45/4501/450102/0003",
             "11/1101/110105/0002", "33/3301/330106/0010"]
-STRINGS = {
+STRINGS: dict[str, Sequence[str | None]] = {
     "tx.channel": ["mobile", "online", "quickpay", "counter", "atm", "pos", "api"],
     "tx.tx_type": ["transfer", "payment", "withdrawal", "deposit", "bill_payment"],
     "tx.currency": ["CNY"] * 9 + ["USD"],
@@ -36,7 +38,7 @@ _PARAM = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 def build_spec(n_rules: int = N_RULES) -> RulesetSpec:
     """The starter rules, replicated with thresholds scaled per replica and params inlined."""
     base = load_ruleset(Path(__file__).resolve().parent.parent / "rules" / "starter.yaml")
-    rules = []
+    rules: list[RuleSpec] = []
     k = 0
     while len(rules) < n_rules:
         scale = 1.0 + 0.07 * k
@@ -86,8 +88,8 @@ def random_columns(n: int, seed: int = 7) -> dict[str, np.ndarray]:
     return cols
 
 
-def _row(cols: dict[str, np.ndarray], i: int) -> dict[str, object]:
-    out: dict[str, object] = {}
+def _row(cols: dict[str, np.ndarray], i: int) -> dict[str, Any]:
+    out: dict[str, Any] = {}
     for name, col in cols.items():
         v = col[i]
         if isinstance(v, float | np.floating):
@@ -132,7 +134,7 @@ def main() -> dict[str, float]:
     for i in range(BATCH):
         row = rows[i]
         t = time.perf_counter()
-        _ = [row["tx.amount"] is not None and row["tx.amount"] >= x for x in thresholds]  # type: ignore[operator]
+        _ = [row["tx.amount"] is not None and row["tx.amount"] >= x for x in thresholds]
         base_lat[i] = time.perf_counter() - t
 
     figures = {

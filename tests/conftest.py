@@ -77,7 +77,7 @@ def kafka_bootstrap() -> Iterator[str]:
         bootstrap, container = _testcontainers_broker()
         _BROKER = BrokerInfo(bootstrap, "testcontainers apache/kafka")
         yield bootstrap
-        container.stop()  # type: ignore[attr-defined]
+        container.stop()  # type: ignore[attr-defined]  # testcontainers ships no stubs
         return
     _BROKER = BrokerInfo(handle.bootstrap, f"local Apache Kafka {handle.version} (pid {handle.pid})")
     try:

@@ -1,5 +1,6 @@
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable
 from pathlib import Path
 
 from app.replay import ReplayOptions, replay
@@ -71,8 +72,8 @@ def test_real_time_speed_spreads_messages_over_their_event_gap(kafka_bootstrap: 
     assert loop_start >= 0.75
 
 
-async def _timed(coro: object) -> float:
+async def _timed(coro: Awaitable[object]) -> float:
     loop = asyncio.get_running_loop()
     started = loop.time()
-    await coro  # type: ignore[misc]
+    await coro
     return loop.time() - started
