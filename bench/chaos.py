@@ -27,11 +27,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import orjson
 from confluent_kafka import Consumer, Producer
+from pydantic import SecretStr
 
 from app import localkafka
 from app.control.publish import publish
@@ -398,11 +400,16 @@ def _compiled_version(text: str) -> str:
     return compile_ruleset(parse_ruleset(text)).version
 
 
+def _control_refused_since(index: int, seen: Seen) -> bool:
+    """A control record was dead-lettered after the first `index` dead letters."""
+    return any(d["error"]["code"].startswith("control_") for d in seen.dead_letters[index:])
+
+
 def probe_control_attacks(lab: Lab, engine: str) -> list[Row]:
     """Publish v1 then v2, then attack; after the attacks a transaction must still be decided on v2."""
     prefix = lab.prefix()
     max_record = 256 * 1024
-    settings = Settings(bootstrap_servers=lab.bootstrap, topic_prefix=prefix, admin_token=ADMIN_TOKEN)
+    settings = Settings(bootstrap_servers=lab.bootstrap, topic_prefix=prefix, admin_token=SecretStr(ADMIN_TOKEN))
     worker = lab.worker("w", prefix, engine, control_max_record_bytes=max_record).start()
     rows = []
     try:
@@ -429,8 +436,7 @@ def probe_control_attacks(lab: Lab, engine: str) -> list[Row]:
                 before = len(tail.seen.dead_letters)
                 # gzip: a record that squeezes under the topic's byte limit and unpacks past the worker's
                 _produce_raw(lab.bootstrap, [(control, key, value)], compression="gzip")
-                refused = tail.wait(lambda s, b=before: any(d["error"]["code"].startswith("control_")
-                                                            for d in s.dead_letters[b:]), 30)
+                refused = tail.wait(partial(_control_refused_since, before), 30)
                 up = worker.alive() and worker.healthy()
                 letters = tail.seen.dead_letters[before:]
                 rows.append(Row(engine, f"control: {name}", sent=1, dead_lettered=len(letters), refused=refused,
