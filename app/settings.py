@@ -8,7 +8,7 @@ environment: CLI options take their variable names from here (`env_name`).
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import AliasChoices, BaseModel, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -240,7 +240,7 @@ def env_name(field: str, settings: type[BaseSettings] = Settings) -> str:
     return f"{settings.model_config.get('env_prefix', '')}{field}".upper()
 
 
-def build_settings(settings: type[S], /, **overrides: object) -> S:
+def build_settings(settings: type[S], /, **overrides: Any) -> S:
     """`settings` from the environment with `overrides` on top; a bad value is a `SettingsError` naming the
     variable, so the CLI ends in one line instead of a pydantic traceback."""
     try:

@@ -305,7 +305,7 @@ def probe_kill_cycles(lab: Lab, engine: str, cycles: int, rate: float, run_s: fl
                 restarted_at.append(time.time())
                 worker.start()
                 # the next kill only once this worker decides: each restart is measured on its own
-                tail.wait(lambda s, since=restarted_at[-1]: any(at >= since for at, _ in s.decisions[-50:]), 120)
+                tail.wait(partial(_decided_since, restarted_at[-1]), 120)
             time.sleep(run_s)
             load.stop()
             wanted = {tx_id for _, tx_id in load.sent}
@@ -398,6 +398,11 @@ def _ruleset_text(version: str) -> str:
 
 def _compiled_version(text: str) -> str:
     return compile_ruleset(parse_ruleset(text)).version
+
+
+def _decided_since(since: float, seen: Seen) -> bool:
+    """A decision came out at or after `since` (wall-clock seconds)."""
+    return any(at >= since for at, _ in seen.decisions[-50:])
 
 
 def _control_refused_since(index: int, seen: Seen) -> bool:

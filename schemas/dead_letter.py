@@ -34,6 +34,8 @@ class DeadLetterCode(StrEnum):
     CONTROL_STALE = "control_stale"
     CONTROL_OVERSIZE = "control_oversize"
     STORE_REJECTED = "store_rejected"  # the risk service's store refused a valid output record (e.g. a value too long)
+    CONTROL_TOO_MANY_RULES = "control_too_many_rules"  # a ruleset over FRAUDSTREAM_RULES_MAX_RULES
+    CONTROL_LIST_TOO_LARGE = "control_list_too_large"  # a named list over FRAUDSTREAM_RULES_MAX_LIST_ITEMS
 
 
 class ErrorDetail(Message):

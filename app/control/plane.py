@@ -21,7 +21,7 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
 from app.control.exceptions import ControlError
 from app.control.holder import StrategyHolder
-from app.control.records import ControlState
+from app.control.records import ControlState, Refusal
 from app.settings import Settings
 from modelplatform.deploy import NO_MODEL
 from risk.rules import RulesetLimitError
@@ -170,7 +170,8 @@ class ControlPlane:
         at = self._read_at.get(pointer.artifact_key(), ControlMessage(0, -1, None, None))
         message = dataclasses.replace(at, key=pointer.artifact_key().encode(),
                                       value=artifact.model_dump_json().encode())
-        self._refuse_record(message, ControlError(str(err), err.code))
+        code = Refusal.TOO_MANY_RULES if err.code == "TOO_MANY_RULES" else Refusal.LIST_TOO_LARGE
+        self._refuse_record(message, ControlError(str(err), code))
 
     def _refuse(self, reason: str) -> None:
         self.last_error = reason

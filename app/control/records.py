@@ -44,6 +44,8 @@ class Refusal(StrEnum):
     KEY_MISMATCH = DeadLetterCode.CONTROL_KEY_MISMATCH.value
     STALE = DeadLetterCode.CONTROL_STALE.value
     OVERSIZE = DeadLetterCode.CONTROL_OVERSIZE.value
+    TOO_MANY_RULES = DeadLetterCode.CONTROL_TOO_MANY_RULES.value
+    LIST_TOO_LARGE = DeadLetterCode.CONTROL_LIST_TOO_LARGE.value
 
 
 class ControlRecord(BaseModel):
