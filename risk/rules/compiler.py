@@ -26,6 +26,14 @@ class CompiledPredicate:
     one: Callable[[Mapping[str, Any]], bool | None]
     batch: Callable[[BatchContext], np.ndarray]  # rows where the condition is known true
     features: frozenset[str]
+    # the top-level `and` operands with their keys (the whole node when it is not an `and`): computed once
+    # here, read by every branch variant's plan
+    conjuncts: tuple[tuple[str, n.Node], ...]
+
+
+def conjuncts_of(node: n.Node) -> tuple[tuple[str, n.Node], ...]:
+    parts = node.operands if isinstance(node, n.BoolOp) and node.op == "and" else (node,)
+    return tuple((n.key(part), part) for part in parts)
 
 
 def features_of(node: n.Node) -> frozenset[str]:
@@ -71,7 +79,7 @@ class PredicateCompiler:
         hit = self._cache.get(k)
         if hit is None:
             hit = self._cache[k] = CompiledPredicate(
-                k, folded, compile_scalar(folded, self.lists), self._batch.truth(folded), features_of(folded)
-            )
+                k, folded, compile_scalar(folded, self.lists), self._batch.truth(folded), features_of(folded),
+                conjuncts_of(folded))
         self._folded[memo] = hit
         return hit

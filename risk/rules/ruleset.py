@@ -61,14 +61,10 @@ class _Variant:
 _ScalarEntry = tuple[int, Callable[[Any], Any], Hit, int, int]  # col, predicate, hit, valid_from, valid_until
 
 
-def _conjuncts(node: n.Node) -> tuple[n.Node, ...]:
-    return node.operands if isinstance(node, n.BoolOp) and node.op == "and" else (node,)
-
-
 def _plan(entries: Sequence[_Entry], lists: Mapping[str, frozenset[str]]) -> tuple[
         tuple[Callable[[Any], Any] | None, tuple[_ScalarEntry, ...]], ...]:
     """Group rules under the conjunct most of them share (e.g. `tx.tx_type == 'transfer'`)."""
-    keyed = [[(n.key(c), c) for c in _conjuncts(e.pred.node)] for e in entries]  # each key computed once
+    keyed = [e.pred.conjuncts for e in entries]
     counts: Counter[str] = Counter()
     for conjuncts in keyed:
         counts.update({k for k, _ in conjuncts})
