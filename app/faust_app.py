@@ -109,16 +109,17 @@ def _observe(app: faust.App, settings: Settings, counters: Any, holder: Strategy
     """Readiness from Faust's rebalance signals and table recovery; acked positions from our consumer."""
     assignment = Assignment()
 
-    @app.on_partitions_revoked.connect
+    @app.on_partitions_revoked.connect  # type: ignore[arg-type]  # faust passes `signal` in **kwargs
     async def on_revoked(sender: Any, revoked: Any, **kwargs: Any) -> None:
         assignment.revoked(revoked)
 
-    @app.on_partitions_assigned.connect
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # as above
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
         assignment.assigned(assigned)
 
     def recovered() -> bool:
-        return bool(app.tables.recovery.completed.is_set() and not app.in_recovery and not app.rebalancing)
+        tables: Any = app.tables  # a TableManager: `recovery` is not on the TableManagerT interface
+        return bool(tables.recovery.completed.is_set() and not app.in_recovery and not app.rebalancing)
 
     def acked() -> dict[tuple[str, int], int]:
         positions = getattr(app.consumer, "acked_positions", None)

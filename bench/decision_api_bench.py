@@ -107,7 +107,7 @@ async def measure(bootstrap: str, *, rates: tuple[int, ...] = (50, 100, 200), se
     base_ms = int(time.time() * 1000) - 86_400_000
     worker = _start_worker(bootstrap, run, workdir / "worker-data", 4, "quix")
     service = None
-    results: dict[str, Any] = {}
+    results: dict[Any, Any] = {}  # figures by offered rate (int), then the run's notes by name
     try:
         warm = await run_load(bootstrap, f"{run}transactions", f"{run}risk-decisions",
                               transactions(1000, accounts, 0, base_ms), _tx_id, None, timeout_s=180)
