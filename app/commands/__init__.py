@@ -7,6 +7,7 @@ import typer
 
 def mount(root: typer.Typer) -> None:
     from app.commands.backtest import cli as backtest_cli
+    from app.commands.calibration import policy_cli
     from app.commands.demo import cli as demo_cli
     from app.commands.model import cli as model_cli
     from app.commands.rules import cli as rules_cli
@@ -19,3 +20,4 @@ def mount(root: typer.Typer) -> None:
     root.add_typer(replay_cli)
     root.add_typer(backtest_cli)
     root.add_typer(model_cli, name="model")
+    root.add_typer(policy_cli, name="policy")
