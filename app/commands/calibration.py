@@ -126,7 +126,7 @@ def policy_calibrate(history: History, rules: RulesOpt = None, policy: PolicyOpt
     console.print(table)
     calibrated = with_thresholds(pol, proposals)
     console.print(friction_table({"now": friction(final_actions(pol, ev, data), data.fraud),
-                                  "calibrated": friction(final_actions(calibrated, ev, data), data.fraud)},
+                                  "proposed": friction(final_actions(calibrated, ev, data), data.fraud)},
                                  f"{len(data):,} transactions, {int(data.fraud.sum()):,} fraud; "
                                  f"budget {_budget_text(pol)}"))
     if out is not None:
