@@ -22,7 +22,7 @@ A rule without a hit in the window keeps its declared action: no evidence either
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -176,8 +176,14 @@ def _grid(name: str, current: float, amounts: np.ndarray) -> list[float]:
     return sorted(values)
 
 
-def propose_params(spec: RulesetSpec, data: Labelled, policy: PolicySpec,
-                   only: Sequence[str] | None = None) -> list[ParamProposal]:
+def tunable_params(spec: RulesetSpec) -> list[str]:
+    """The numeric parameters some rule reads: what `propose_params` searches."""
+    return list(_param_rules(spec))
+
+
+def propose_params(spec: RulesetSpec, data: Labelled, policy: PolicySpec, only: Sequence[str] | None = None,
+                   on_param: Callable[[str], None] | None = None) -> list[ParamProposal]:
+    """`on_param(name)` is called after each parameter (a progress bar's hook)."""
     out: list[ParamProposal] = []
     groups = budget_groups(policy, data.branch_paths)
     amounts = np.array([float(r.get("tx.amount") or 0.0) for r in data.rows])
@@ -215,6 +221,8 @@ def propose_params(spec: RulesetSpec, data: Labelled, policy: PolicySpec,
                 value = best[3]
             share, recall = measured[value]
             out.append(ParamProposal(name, budget.scope, current, value, share, recall, users))
+        if on_param is not None:
+            on_param(name)
     return out
 
 
@@ -222,9 +230,10 @@ def _typed(original: object, value: float) -> int | float:
     return round(value) if isinstance(original, int) else float(value)
 
 
-def calibrate(spec: RulesetSpec, data: Labelled, policy: PolicySpec, *, tune_params: bool = True) -> Proposal:
+def calibrate(spec: RulesetSpec, data: Labelled, policy: PolicySpec, *, tune_params: bool = True,
+              on_param: Callable[[str], None] | None = None) -> Proposal:
     """Parameters first (they change what the rules hit), then actions on the tuned ruleset."""
-    params = propose_params(spec, data, policy) if tune_params else []
+    params = propose_params(spec, data, policy, on_param=on_param) if tune_params else []
     tuned = {p.name: _typed(spec.params[p.name], p.proposed) for p in params if p.scope == "" and p.changed}
     if tuned:
         spec = spec.model_copy(update={"params": {**spec.params, **tuned}})
@@ -233,13 +242,19 @@ def calibrate(spec: RulesetSpec, data: Labelled, policy: PolicySpec, *, tune_par
 
 
 def apply_proposal(spec: RulesetSpec, proposal: Proposal) -> RulesetSpec:
-    """The ruleset with the changed proposals in force: root settings on the rules, deeper ones as scopes."""
+    """The ruleset with the changed proposals in force: root settings on the rules, deeper ones as scopes.
+
+    Scope overrides of the action of a rule re-decided at the root are dropped: the budget was measured with
+    the proposed action everywhere."""
     root_params = {p.name: _typed(spec.params[p.name], p.proposed) for p in proposal.params
                    if p.scope == "" and p.changed}
     root_rules = {r.rule_id: r.proposed for r in proposal.rules if r.scope == "" and r.changed}
     rules = tuple(rule.model_copy(update=_rule_update(root_rules[rule.id])) if rule.id in root_rules else rule
                   for rule in spec.rules)
-    scopes = {s.path: s for s in spec.scopes}
+    # a scope override of a re-decided rule's action would undo the proposal under that scope
+    scopes = {s.path: s.model_copy(update={"rules": {rid: o.model_copy(update={"action": None})
+                                                     if rid in root_rules else o for rid, o in s.rules.items()}})
+              for s in spec.scopes}
     for path in sorted({x.scope for x in [*proposal.params, *proposal.rules] if x.scope}):
         scope = scopes.get(path) or ScopeSpec(path=path, description="calibrated")
         params = {**scope.params, **{p.name: _typed(spec.params[p.name], p.proposed) for p in proposal.params

@@ -15,8 +15,9 @@ from rich.console import Console
 from rich.table import Table
 
 from app.logs import configure_logging
+from app.progress import progress_bar
 from app.settings import Settings
-from modelplatform.calibrate import Proposal, apply_proposal, calibrate
+from modelplatform.calibrate import Proposal, apply_proposal, calibrate, tunable_params
 from modelplatform.friction import Friction, Labelled, evaluate_rules, final_actions, friction, load_labelled
 from modelplatform.quality import policy_yaml
 from modelplatform.thresholds import propose_thresholds, with_thresholds
@@ -86,7 +87,9 @@ def rules_calibrate(history: History, rules: RulesOpt = None, policy: PolicyOpt 
                                                      help="also propose parameter values")] = True) -> None:
     """Measure every rule on labelled history; propose actions, parameters and shadow mode from the budget."""
     spec, pol, data = _inputs(history, rules, policy, last_days)
-    proposal = calibrate(spec, data, pol, tune_params=tune_params)
+    with progress_bar(tune_params) as bar:
+        task = bar.add_task("parameters", total=len(tunable_params(spec)))
+        proposal = calibrate(spec, data, pol, tune_params=tune_params, on_param=lambda _: bar.advance(task))
     rule_table, param_table = _proposal_tables(proposal)
     console.print(rule_table)
     if tune_params:
