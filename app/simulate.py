@@ -116,6 +116,10 @@ def simulate_command(
     rate: float = typer.Option(0.0, help="target transactions per second; 0 = as fast as possible"),
     fraud_rate: float = typer.Option(0.01, help="target share of fraudulent transactions"),
     out: Path | None = typer.Option(None, help="write JSON lines to this file instead of Kafka"),
+    world: str = typer.Option("bank", help="'bank' (e-banking) or 'cards' (card payments at merchant terminals)"),
+    export: Path | None = typer.Option(None, file_okay=False,
+                                       help="with --world cards: write the bank-export files (transactions.csv, "
+                                            "labels.csv, mapping.yaml) to this folder instead"),
     bootstrap: Bootstrap = None,
     topic_prefix: Prefix = None,
     partitions: Annotated[int | None, setting_option(
@@ -126,7 +130,14 @@ def simulate_command(
     with exit_on_error():
         settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix, partitions=partitions)
         config = SimConfig(seed=seed, customers=customers, days=days, start_ms=parse_time_ms(start) or DEFAULT_START_MS,
-                           fraud_rate=fraud_rate)
+                           fraud_rate=fraud_rate, world=world)
+        if export is not None:
+            from sim.cards.export import write_card_export
+
+            files = write_card_export(config, export)
+            typer.echo(f"wrote {files.rows} transactions to {files.transactions}, {files.fraud_labels} fraud labels "
+                       f"to {files.labels}, mapping {files.mapping}")
+            return
         if out is not None:
             count = write_jsonl(simulate(config), out)
             typer.echo(f"wrote {count} records to {out}")

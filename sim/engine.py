@@ -9,6 +9,7 @@ import structlog
 
 from sim.config import DAY_MS, SimConfig
 from sim.genuine import GenuineTraffic
+from sim.lookalikes import Lookalikes
 from sim.population import build_population
 from sim.records import SimRecord
 from sim.rhythm import hour_slots, sample_times, slot_weights
@@ -28,23 +29,28 @@ def simulate(config: SimConfig) -> Iterator[SimRecord]:
 
     Deterministic for `config.seed`. Separate random streams for the population, genuine traffic, fraud
     and label delays keep one part stable when another changes (e.g. a different fraud rate).
+    `config.world == "cards"` runs the card world instead (`sim.cards`).
     """
-    pop_rng, genuine_rng, fraud_rng, label_rng = (np.random.default_rng(s) for s in
-                                                  np.random.SeedSequence(config.seed).spawn(4))
+    if config.world == "cards":
+        from sim.cards.world import simulate_cards
+
+        yield from simulate_cards(config)
+        return
+    # a fifth stream (look-alikes) leaves the first four as they were: SeedSequence children are per index
+    pop_rng, genuine_rng, fraud_rng, label_rng, lookalike_rng = (np.random.default_rng(s) for s in
+                                                                 np.random.SeedSequence(config.seed).spawn(5))
     pop = build_population(config.customers, config.province, config.cities, pop_rng)
-    sink = Sink(config.seed, label_rng)
+    sink = Sink(config.seed, label_rng, config.missed_fraud_rate)
     genuine = GenuineTraffic(config, pop, sink, genuine_rng)
-    world = World(pop, sink, fraud_rng)
-    weights = dict(config.scenario_weights or DEFAULT_WEIGHTS)
-    names = [n for n, w in weights.items() if w > 0]
-    probs = np.array([weights[n] for n in names], dtype=float)
-    probs /= probs.sum()
-    odds = config.fraud_rate / (1.0 - config.fraud_rate)
+    world = World(pop, sink, fraud_rng, evasion=config.evasion)
+    lookalikes = Lookalikes(config, pop, sink, lookalike_rng)
+    names, probs = config.scenario_table(DEFAULT_WEIGHTS)
+    odds = config.fraud_odds
     budget = 0.0
     start = config.start_ms
     while start < config.end_ms:
         end = min(start + CHUNK_MS, config.end_ms)
-        n_genuine = genuine.generate(start, end)
+        n_genuine = genuine.generate(start, end) + lookalikes.generate(start, end)
         budget += n_genuine * odds
         budget -= _run_scenarios(world, fraud_rng, start, end, budget, names, probs)
         yield from sink.drain_before(end - LOOKBACK_MS)

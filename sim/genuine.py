@@ -11,7 +11,7 @@ import numpy as np
 from sim.amounts import CHANNELS, TX_TYPES, sample_amounts, sample_type
 from sim.config import DAY_MS, SimConfig
 from sim.geo import FAR_PLACES
-from sim.labels import GENUINE
+from sim.labels import FALSE_COMPLAINT, GENUINE
 from sim.population import ADULT, ELDERLY, YOUNG, Population
 from sim.rhythm import hour_slots, sample_times, slot_weights
 from sim.sink import Sink
@@ -129,7 +129,7 @@ class GenuineTraffic:
         ip_parts = rng.integers(1, 255, (n, 2)).tolist()
         login_gap = rng.integers(5_000, 600_000, n).tolist()
         who_l, times_l, channels_l, types_l, amounts_l = (a.tolist() for a in (who, times, channels, types, amounts))
-        label_rate = self.config.genuine_label_rate
+        label_rate, complaints = self.config.genuine_label_rate, self.config.false_complaint_rate
         online = pop.online_merchants
         for k in range(n):
             i, t = who_l[k], times_l[k]
@@ -166,4 +166,6 @@ class GenuineTraffic:
                             region)
             if u_label < label_rate:
                 sink.label(value, t, GENUINE)
+            elif u_label < label_rate + complaints:
+                sink.label(value, t, FALSE_COMPLAINT)
         return n

@@ -31,6 +31,7 @@ class LabelPolicy:
 
 
 GENUINE = "genuine"
+FALSE_COMPLAINT = "false_complaint"  # a genuine transaction reported as fraud: the label says fraud
 LABEL_POLICIES: dict[str, LabelPolicy] = {
     "account_takeover": LabelPolicy("complaint", 1 * HOUR_MS, 3 * DAY_MS),
     "sim_swap": LabelPolicy("complaint", 2 * HOUR_MS, 3 * DAY_MS),
@@ -43,4 +44,5 @@ LABEL_POLICIES: dict[str, LabelPolicy] = {
     "impossible_travel": LabelPolicy("complaint", 2 * HOUR_MS, 7 * DAY_MS),
     "dormant_reactivation": LabelPolicy("analyst", 1 * DAY_MS, 14 * DAY_MS),
     GENUINE: LabelPolicy("analyst", 1 * DAY_MS, 14 * DAY_MS),
+    FALSE_COMPLAINT: LabelPolicy("complaint", 6 * HOUR_MS, 14 * DAY_MS),
 }

@@ -21,14 +21,15 @@ HOME = "home"  # sentinel: the customer's own county code
 
 
 class Sink:
-    def __init__(self, seed: int, label_rng: np.random.Generator) -> None:
+    def __init__(self, seed: int, label_rng: np.random.Generator, missed_fraud_rate: float = 0.0) -> None:
         self._heap: list[tuple[int, int, SimRecord]] = []
         self._seq = 0
         self._tx = 0
         self._ev = 0
         self._id_tag = f"{seed:x}"
         self._label_rng = label_rng
-        self.counts = {"transaction": 0, "account_event": 0, "label": 0, "fraud": 0}
+        self._missed = missed_fraud_rate
+        self.counts = {"transaction": 0, "account_event": 0, "label": 0, "fraud": 0, "missed_fraud": 0}
 
     def _push(self, record: SimRecord) -> None:
         self._seq += 1
@@ -68,10 +69,16 @@ class Sink:
         return value
 
     def label(self, tx: dict, t_ms: int, scenario: str) -> None:
-        """Label a transaction: fraud for a scenario name, genuine for `sim.labels.GENUINE`."""
+        """Label a transaction: fraud for a scenario name, genuine for `sim.labels.GENUINE`.
+
+        A share `missed_fraud_rate` of fraud is never reported: no label is written (the truth the
+        simulator knows, a bank would not)."""
         policy = LABEL_POLICIES[scenario]
         confirmed = t_ms + policy.delay_ms(self._label_rng)
         is_fraud = scenario != GENUINE
+        if is_fraud and self._missed and self._label_rng.random() < self._missed:
+            self.counts["missed_fraud"] += 1
+            return
         counterparty = tx["counterparty"]
         value = {
             "transaction_id": tx["transaction_id"], "is_fraud": is_fraud, "source": policy.source,

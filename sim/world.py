@@ -12,9 +12,10 @@ from sim.sink import Sink
 class World:
     """The population plus the fraud ecosystem around it; scenarios act through `sink`."""
 
-    def __init__(self, pop: Population, sink: Sink, rng: np.random.Generator) -> None:
+    def __init__(self, pop: Population, sink: Sink, rng: np.random.Generator, evasion: float = 0.0) -> None:
         self.pop = pop
         self.sink = sink
+        self.evasion = evasion
         active = pop.rates > 0
         self._active = np.flatnonzero(active)
         self._with_device = np.flatnonzero(active & pop.has_device)
@@ -48,6 +49,10 @@ class World:
             self.mule_payees.append(self.pop.external_payee(rng))
             return self.mule_payees[-1]
         return self.mule_payees[int(rng.integers(len(self.mule_payees)))]
+
+    def evasive(self, rng: np.random.Generator) -> bool:
+        """Whether this case is run by a fraudster who stays under the usual thresholds."""
+        return bool(self.evasion) and rng.random() < self.evasion
 
     def new_device(self) -> str:
         return self.pop.next_id("D")

@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from app.commands.calibration import rules_calibrate
 from app.commands.options import Author, Bootstrap, Prefix, settings_from
 from app.control.publish import activate, publish, read_state
 from app.rulesets import bundle_spec
@@ -22,6 +23,7 @@ cli = typer.Typer(help="Write, check and deploy rulesets without restarting work
 console = Console()
 
 RulesFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="ruleset YAML")]
+cli.command("calibrate")(rules_calibrate)
 
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from risk.facts import TxFacts
 from risk.features.buckets import WINDOW_BUCKETS, add, empty_rings, window
-from risk.features.catalog import SMALL_AMOUNT_CNY, WINDOWS_MS, names_for
+from risk.features.catalog import AMOUNT_MEMORY, SMALL_AMOUNT_CNY, WINDOWS_MS, names_for
 from risk.features.common import (
     FeatureValues,
     StageConfig,
@@ -21,6 +22,9 @@ from risk.features.common import (
 EVENT_KINDS = ("password_reset", "phone_changed", "device_bound", "payee_added", "limit_changed",
                "login_failure", "login_success")
 MIN_TRAVEL_HOURS = 1 / 60  # two sightings a few seconds apart are not infinitely fast
+MERCHANT = "merchant"
+# Keys added after the first release: states written before them lack these keys and read as empty.
+_LATER_KEYS = {"mer": dict, "p2p": dict, "amt": list}
 
 
 @dataclass(frozen=True)
@@ -42,7 +46,7 @@ class AccountStage:
 
     def new_state(self) -> State:
         return {"r": empty_rings(), "s": empty_rings(), "lf": empty_rings(), "dev": {}, "pay": {}, "cell": {},
-                "last_tx": None, "geo": None, "ev": {}}
+                "last_tx": None, "geo": None, "ev": {}, "mer": {}, "p2p": {}, "amt": []}
 
     def absent(self, facts: TxFacts) -> FeatureValues:  # every transaction has an account
         raise AssertionError("transactions always carry an account id")
@@ -62,15 +66,22 @@ class AccountStage:
         out["account.amount_std_30d"] = std
         out["account.amount_zscore_30d"] = (amount - mean) / std if mean is not None and std else None
         out["account.amount_ratio_mean_30d"] = amount / mean if mean else None
+        out["account.amount_ratio_max_30d"] = amount / month.maximum if month.maximum else None
+        out["account.amount_pct_30d"] = _percentile(state.get("amt", ()), amount, t)
         out["account.small_tx_count_1h"] = window(state["s"], "1h", t).count + (amount <= SMALL_AMOUNT_CNY)
         day, week, month_ms = WINDOWS_MS["24h"], WINDOWS_MS["7d"], WINDOWS_MS["30d"]
         out["account.distinct_devices_24h"], out["account.distinct_devices_30d"] = distinct_counts(
             state["dev"], facts.device_id, t, (day, month_ms))
         out["account.distinct_payees_24h"], out["account.distinct_payees_7d"] = distinct_counts(
             state["pay"], facts.counterparty_id, t, (day, week))
+        merchant, p2p = _payee_split(facts)
+        out["account.distinct_merchants_24h"] = distinct_count(state.get("mer", {}), merchant, t, day)
+        out["account.distinct_p2p_payees_24h"], out["account.distinct_p2p_payees_7d"] = distinct_counts(
+            state.get("p2p", {}), p2p, t, (day, week))
         out["account.distinct_cells_24h"] = distinct_count(state["cell"], facts.cell, t, day)
         out["account.is_new_device"] = facts.device_id is not None and facts.device_id not in state["dev"]
         out["account.is_new_payee"] = facts.counterparty_id is not None and facts.counterparty_id not in state["pay"]
+        out["account.is_new_merchant"] = merchant is not None and merchant not in state.get("mer", {})
         out["account.is_new_cell"] = facts.cell is not None and facts.cell not in state["cell"]
         since_last = minutes_between(state["last_tx"], t)
         out["account.minutes_since_last_tx"] = since_last
@@ -93,11 +104,46 @@ class AccountStage:
         add(state["r"], t, facts.amount, watermark)
         if facts.amount <= SMALL_AMOUNT_CNY:
             add(state["s"], t, facts.amount, watermark)
-        for key, value in (("dev", facts.device_id), ("pay", facts.counterparty_id), ("cell", facts.cell)):
+        for key, factory in _LATER_KEYS.items():
+            state.setdefault(key, factory())
+        merchant, p2p = _payee_split(facts)
+        for key, value in (("dev", facts.device_id), ("pay", facts.counterparty_id), ("cell", facts.cell),
+                           ("mer", merchant), ("p2p", p2p)):
             if value is not None:
                 touch(state[key], value, t, cfg, watermark)
+        _remember_amount(state["amt"], t, facts.amount)
         state["last_tx"] = t if state["last_tx"] is None else max(state["last_tx"], t)
         _see_location(state, facts.lat, facts.lon, t)
+
+
+def _payee_split(facts: TxFacts) -> tuple[str | None, str | None]:
+    """(merchant id, person-to-person payee id): a payee is one or the other, never both."""
+    if facts.counterparty_id is None:
+        return None, None
+    if facts.counterparty_kind == MERCHANT:
+        return facts.counterparty_id, None
+    return None, facts.counterparty_id
+
+
+def _percentile(amounts: Sequence[Sequence[float]], amount: float, now_ms: int) -> float | None:
+    """Share of the remembered amounts of the 30 days before `now` that are below `amount`; None if none."""
+    low = now_ms - WINDOWS_MS["30d"]
+    below = total = 0
+    for seen, value in amounts:
+        if low < seen <= now_ms:
+            total += 1
+            below += value < amount
+    return below / total if total else None
+
+
+def _remember_amount(amounts: list[list[float]], time_ms: int, amount: float) -> None:
+    """Keep the newest `AMOUNT_MEMORY` amounts, in event-time order (a late event slots in)."""
+    index = len(amounts)
+    while index and amounts[index - 1][0] > time_ms:
+        index -= 1
+    amounts.insert(index, [time_ms, amount])
+    if len(amounts) > AMOUNT_MEMORY:
+        del amounts[: len(amounts) - AMOUNT_MEMORY]
 
 
 def _see_location(state: State, lat: float | None, lon: float | None, time_ms: int) -> None:

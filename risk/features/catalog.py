@@ -22,6 +22,7 @@ WINDOWS_MS: dict[str, int] = {
     "30d": 30 * 86_400_000,
 }
 SMALL_AMOUNT_CNY = 10.0  # card-testing threshold behind `account.small_tx_count_1h`
+AMOUNT_MEMORY = 64  # amounts an account remembers for `account.amount_pct_30d`
 _ABSENT_BY_DTYPE: dict[str, object] = {"int": 0, "float": 0.0, "bool": False}
 
 
@@ -57,7 +58,10 @@ def _label_specs(entity: str, where: str) -> list[FeatureSpec]:
         _spec(f"{entity}.fraud_count_1d", "int", f"confirmed frauds {where} whose verdict came in the last 1d"),
         _spec(f"{entity}.fraud_count_7d", "int", f"confirmed frauds {where} whose verdict came in the last 7d"),
         _spec(f"{entity}.fraud_count_30d", "int", f"confirmed frauds {where} whose verdict came in the last 30d"),
-        _spec(f"{entity}.fraud_rate_30d", "float", f"fraud share of the verdicts {where} from the last 30d",
+        *[_spec(f"{entity}.fraud_rate_{w}", "float", f"fraud share of the verdicts {where} from the last {w}",
+                nullable=True) for w in ("1d", "7d", "30d")],
+        _spec(f"{entity}.days_since_fraud", "float",
+              f"days since the newest confirmed fraud {where} became known (remembered verdicts only)",
               nullable=True),
     ]
 
@@ -96,14 +100,24 @@ _ACCOUNT = (
               nullable=True),
         _spec("account.amount_zscore_30d", "float", "(amount - mean) / std of the last 30d", nullable=True),
         _spec("account.amount_ratio_mean_30d", "float", "amount / mean of the last 30d", nullable=True),
+        _spec("account.amount_ratio_max_30d", "float", "amount / largest amount of the last 30d", nullable=True),
+        _spec("account.amount_pct_30d", "float",
+              f"share of the account's last 30d amounts (up to {AMOUNT_MEMORY} remembered) below this one",
+              nullable=True),
         _spec("account.small_tx_count_1h", "int", f"transactions of at most {SMALL_AMOUNT_CNY:g} in the last 1h"),
         _spec("account.distinct_devices_24h", "int", "distinct devices used in the last 24h, this one included"),
         _spec("account.distinct_devices_30d", "int", "distinct devices used in the last 30d, this one included"),
         _spec("account.distinct_payees_24h", "int", "distinct payees in the last 24h, this one included"),
         _spec("account.distinct_payees_7d", "int", "distinct payees in the last 7d, this one included"),
+        _spec("account.distinct_merchants_24h", "int", "distinct merchants paid in the last 24h, this one included"),
+        _spec("account.distinct_p2p_payees_24h", "int",
+              "distinct person-to-person payees (not merchants) in the last 24h, this one included"),
+        _spec("account.distinct_p2p_payees_7d", "int",
+              "distinct person-to-person payees (not merchants) in the last 7d, this one included"),
         _spec("account.distinct_cells_24h", "int", "distinct location cells in the last 24h, this one included"),
         _spec("account.is_new_device", "bool", "device not seen on this account in the last 30d"),
         _spec("account.is_new_payee", "bool", "payee not paid by this account in the last 30d"),
+        _spec("account.is_new_merchant", "bool", "merchant not paid by this account in the last 30d"),
         _spec("account.is_new_cell", "bool", "location cell not seen for this account in the last 30d"),
         _spec("account.minutes_since_last_tx", "float", "minutes since the previous transaction", nullable=True),
         _spec("account.days_since_last_tx", "float", "days since the previous transaction (dormancy)",

@@ -9,6 +9,9 @@ from risk.features.common import StageConfig, State
 
 WINDOW_30D_MS = 30 * DAY_MS
 LABEL_WINDOWS: dict[str, int] = {"1d": DAY_MS, "7d": 7 * DAY_MS, "30d": WINDOW_30D_MS}
+# Short-window fraud shares: a payee compromised today has a month of genuine verdicts diluting its 30-day
+# rate, not its 1-day one.
+RATE_WINDOWS = ("1d", "7d", "30d")
 
 
 class LabelEntry(NamedTuple):
@@ -34,21 +37,24 @@ def apply_label(state: State, transaction_id: str, is_fraud: bool, confirmed_ms:
 
 
 def label_features(entity: str, state: State, now_ms: int) -> dict[str, int | float | None]:
-    """Fraud verdicts confirmed in the last 1/7/30 days, and the fraud share of the 30-day verdicts, as
-    known at `now` (a verdict confirmed later does not exist yet)."""
-    counts = dict.fromkeys(LABEL_WINDOWS, 0)
-    fraud = genuine = 0
+    """Fraud verdicts confirmed in the last 1/7/30 days, the fraud share of each window's verdicts, and the
+    days since the newest fraud verdict, as known at `now` (a verdict confirmed later does not exist yet)."""
+    fraud = dict.fromkeys(LABEL_WINDOWS, 0)
+    genuine = dict.fromkeys(LABEL_WINDOWS, 0)
+    newest_fraud: int | None = None
     for _, confirmed, is_fraud in state.get("lab", ()):
         age = now_ms - confirmed
-        if not 0 <= age < WINDOW_30D_MS:
+        if age < 0:
             continue
         if is_fraud:
-            fraud += 1
-            for name, width in LABEL_WINDOWS.items():
-                if age < width:
-                    counts[name] += 1
-        else:
-            genuine += 1
-    out: dict[str, int | float | None] = {f"{entity}.fraud_count_{w}": n for w, n in counts.items()}
-    out[f"{entity}.fraud_rate_30d"] = fraud / (fraud + genuine) if fraud + genuine else None
+            newest_fraud = confirmed if newest_fraud is None else max(newest_fraud, confirmed)
+        counts = fraud if is_fraud else genuine
+        for name, width in LABEL_WINDOWS.items():
+            if age < width:
+                counts[name] += 1
+    out: dict[str, int | float | None] = {f"{entity}.fraud_count_{w}": n for w, n in fraud.items()}
+    for w in RATE_WINDOWS:
+        total = fraud[w] + genuine[w]
+        out[f"{entity}.fraud_rate_{w}"] = fraud[w] / total if total else None
+    out[f"{entity}.days_since_fraud"] = None if newest_fraud is None else (now_ms - newest_fraud) / DAY_MS
     return out

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 
 from risk.policy.combine import combine
 from risk.policy.exceptions import ScoreError
-from risk.policy.model import PolicySpec, Thresholds
+from risk.policy.model import AlertBudget, PolicySpec, Thresholds
 from risk.rules.hits import Hit
 from risk.rules.scope import covers
 from schemas.common import Action
@@ -50,6 +50,12 @@ def thresholds_for(policy: PolicySpec, branch_path: str, channel: str) -> Thresh
             best, best_rank = t, rank
     assert best is not None  # the root entry is required by PolicySpec
     return best
+
+
+def budget_for(policy: PolicySpec, branch_path: str) -> AlertBudget:
+    """The deepest budget scope covering the branch (the root entry always does)."""
+    covering = [b for b in policy.budgets if covers(b.scope, branch_path)]
+    return max(covering, key=lambda b: -1 if b.scope == "" else b.scope.count("/"))
 
 
 def _severity(action: str) -> int:

@@ -47,6 +47,28 @@ class Thresholds(_Frozen):
         return Action.ALLOW
 
 
+class AlertBudget(_Frozen):
+    """The share of genuine transactions a scope accepts at each action (0.005 = 0.5%).
+
+    Declared by the bank, measured by `fraudstream rules calibrate` and `policy calibrate`, which propose
+    rule actions and score thresholds that keep genuine friction inside it.
+    """
+
+    scope: str = Field(default="", pattern=BRANCH_PATH_PATTERN)
+    challenge: float = Field(default=0.01, ge=0.0, le=1.0)
+    review: float = Field(default=0.005, ge=0.0, le=1.0)
+    block: float = Field(default=0.0005, ge=0.0, le=1.0)
+
+    def share(self, action: Action) -> float:
+        """The genuine share allowed at exactly `action` (ALLOW: everything)."""
+        return {Action.ALLOW: 1.0, Action.CHALLENGE: self.challenge, Action.REVIEW: self.review,
+                Action.BLOCK: self.block}[action]
+
+    def at_least(self, action: Action) -> float:
+        """The genuine share allowed at `action` or anything more severe."""
+        return sum(self.share(a) for a in Action if a.severity >= action.severity and a is not Action.ALLOW)
+
+
 class Combiner(_Frozen):
     """A calibrated stack of rule and model scores (see `risk.policy.combine`), fitted offline."""
 
@@ -71,6 +93,8 @@ class PolicySpec(_Frozen):
     combiner: Combiner | None = Field(default=None, description="when set, replaces the linear blend "
                                                                 "whenever a model score is present")
     thresholds: tuple[Thresholds, ...]
+    budgets: tuple[AlertBudget, ...] = Field(default=(AlertBudget(),), description="genuine friction allowed "
+                                             "per scope; the deepest covering scope applies")
 
     @model_validator(mode="after")
     def _consistent(self) -> PolicySpec:
@@ -81,6 +105,9 @@ class PolicySpec(_Frozen):
             raise ValueError("each (scope, channel) may have one thresholds entry")
         if ("", "*") not in keys:
             raise ValueError("a root thresholds entry (scope '', channel '*') is required")
+        scopes = [b.scope for b in self.budgets]
+        if len(set(scopes)) != len(scopes) or "" not in scopes:
+            raise ValueError("budgets need one root entry (scope '') and at most one entry per scope")
         return self
 
 

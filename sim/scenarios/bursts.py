@@ -17,12 +17,16 @@ def card_testing(world: World, rng: np.random.Generator, t0: int) -> int:
     account, device, ip = c.accounts[0], world.new_device(), world.fraud_ip(rng)
     merchants = world.pop.online_merchants
     t, n = t0, 0
-    for _ in range(int(rng.integers(10, 31))):
-        amount = round(float(rng.uniform(0.01, SMALL_CNY)), 2) if rng.random() < 0.8 else 1.0
+    evasive = world.evasive(rng)  # fewer probes, just above the tiny-amount line, minutes apart
+    for _ in range(int(rng.integers(4, 8) if evasive else rng.integers(10, 31))):
+        if evasive:
+            amount = round(float(rng.uniform(SMALL_CNY + 0.01, 3 * SMALL_CNY)), 2)
+        else:
+            amount = round(float(rng.uniform(0.01, SMALL_CNY)), 2) if rng.random() < 0.8 else 1.0
         tx = sink.tx(t, c, account, "quickpay", "payment", amount, merchants[int(rng.integers(len(merchants)))],
                      device, None, ip)
         sink.label(tx, t, "card_testing")
-        t += int(rng.uniform(5, 60) * 1000)
+        t += int(rng.uniform(120, 600) * 1000) if evasive else int(rng.uniform(5, 60) * 1000)
         n += 1
     for _ in range(int(rng.integers(0, 3))):
         t += int(rng.uniform(60, 900) * 1000)
@@ -41,10 +45,11 @@ def velocity_burst(world: World, rng: np.random.Generator, t0: int) -> int:
     device = c.device_id if rng.random() < 0.5 else world.new_device()
     geo, ip = world.home_geo(c, rng), world.fraud_ip(rng)
     payees = [world.mule_payee(rng) for _ in range(int(rng.integers(2, 5)))]
-    t, n = t0, int(rng.integers(8, 21))
+    evasive = world.evasive(rng)  # under five in five minutes and ten an hour
+    t, n = t0, int(rng.integers(4, 8) if evasive else rng.integers(8, 21))
     for k in range(n):
         tx = sink.tx(t, c, account, "online", "transfer", one_amount(rng, 2_000, 0.5, 20_000), payees[k % len(payees)],
                      device, geo, ip)
         sink.label(tx, t, "velocity_burst")
-        t += int(rng.uniform(5, 40) * 1000)
+        t += int(rng.uniform(80, 400) * 1000) if evasive else int(rng.uniform(5, 40) * 1000)
     return n

@@ -17,8 +17,9 @@ def mule(world: World, rng: np.random.Generator, t0: int) -> int:
     inbound = {"id": mule_account, "kind": "account"}
     victims = [v for v in world.customers(rng, int(rng.integers(4, 9)), "device") if v.index != m.index]
     t_last, total, n = t0, 0.0, 0
+    spread_h = 20 if world.evasive(rng) else 4  # evasive: the victims' money trickles in over a day
     for v in victims:
-        t = t0 + int(rng.random() * 4 * 3_600_000)
+        t = t0 + int(rng.random() * spread_h * 3_600_000)
         amount = one_amount(rng, 8_000, 0.6, 100_000)
         tx = sink.tx(t, v, v.accounts[0], "mobile", "transfer", amount, inbound, v.device_id, world.home_geo(v, rng),
                      world.home_ip(v, rng))

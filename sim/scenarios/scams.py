@@ -27,9 +27,10 @@ def telecom_scam(world: World, rng: np.random.Generator, t0: int) -> int:
         t += int(rng.uniform(60, 600) * 1000)
         sink.event(t, c, account, "payee_added", channel, device, geo, ip, payee_id=payee["id"])
     n = int(rng.integers(1, 4))
+    median = 6_000 if world.evasive(rng) else 50_000  # evasive: several modest sums, not one fortune
     for _ in range(n):
         t += int(rng.uniform(120, 5400) * 1000)
-        tx = sink.tx(t, c, account, channel, "transfer", one_amount(rng, 50_000, 0.7, 1_000_000), payee, device,
+        tx = sink.tx(t, c, account, channel, "transfer", one_amount(rng, median, 0.7, 1_000_000), payee, device,
                      geo, ip)
         sink.label(tx, t, "telecom_scam")
     return n

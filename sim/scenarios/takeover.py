@@ -49,8 +49,12 @@ def account_takeover(world: World, rng: np.random.Generator, t0: int) -> int:
     for payee in payees:
         t += _gap(rng, 20, 180)
         sink.event(t, c, account, "payee_added", "mobile", device, geo, ip, payee_id=payee["id"])
+    median = 20_000
+    if world.evasive(rng):  # waits out the "soon after a reset" window, then takes less
+        t += _gap(rng, 2 * 3600, 8 * 3600)
+        median = 5_000
     return _drain(world, rng, t, c, account, "mobile", device, geo, ip, place.region_code, payees,
-                  "account_takeover", 20_000)
+                  "account_takeover", median)
 
 
 def sim_swap(world: World, rng: np.random.Generator, t0: int) -> int:

@@ -69,7 +69,7 @@ def test_two_backtests_of_the_same_input_give_identical_reports(settings, histor
 def test_a_changed_ruleset_shows_in_hit_deltas_and_action_changes(settings, history, tmp_path):
     source = settings.ruleset_path.read_text()
     # The candidate moves a takeover rule to shadow: it still records hits, but no longer acts on them.
-    code = "reason_code: TRANSFER_AFTER_DEVICE_BINDING"
+    code = "reason_code: TRANSFER_AFTER_PASSWORD_RESET"
     changed = source.replace(code, f"{code}\n    mode: shadow", 1)
     assert changed != source
     candidate = settings.ruleset_path.parent / f".bt-candidate-{tmp_path.name}.yaml"  # lists resolve next to it
@@ -79,10 +79,10 @@ def test_a_changed_ruleset_shows_in_hit_deltas_and_action_changes(settings, hist
     finally:
         candidate.unlink()
     comp = result.comparison
-    assert comp is not None and "ATO003_DEVICE_BOUND_TRANSFER" in comp.ruleset_diff.changed
-    cand = next(s for s in result.candidate.rules if s.rule_id == "ATO003_DEVICE_BOUND_TRANSFER")
+    assert comp is not None and "ATO001_PWD_RESET_TRANSFER" in comp.ruleset_diff.changed
+    cand = next(s for s in result.candidate.rules if s.rule_id == "ATO001_PWD_RESET_TRANSFER")
     assert cand.hits > 0 and cand.shadow_hits == cand.hits
-    base = next(s for s in comp.baseline.rules if s.rule_id == "ATO003_DEVICE_BOUND_TRANSFER")
+    base = next(s for s in comp.baseline.rules if s.rule_id == "ATO001_PWD_RESET_TRANSFER")
     assert base.hits == cand.hits and base.shadow_hits == 0
     assert sum(comp.actions.changes.values()) == comp.actions.changed
 

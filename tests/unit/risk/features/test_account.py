@@ -72,3 +72,58 @@ def test_a_repeated_account_event_is_applied_once():
 def test_small_amounts_counted_for_card_testing():
     _, outcome = feed([tx(i, at=T0 + i * MIN, amount=1.0) for i in range(4)] + [tx(9, at=T0 + 5 * MIN, amount=500.0)])
     assert outcome.features["account.small_tx_count_1h"] == 4
+
+
+def _run_account(txs, state=None):
+    from risk.features.account import AccountStage
+    from risk.features.common import StageConfig
+    from risk.features.stage import run_stage
+
+    outcome = None
+    for item in txs:
+        outcome = run_stage(AccountStage(), state, item, f"s:0:{item.transaction_id}", StageConfig())
+        state = outcome.state or state
+    return state, outcome
+
+
+def test_amount_percentile_and_ratio_to_max_read_the_accounts_own_month():
+    from .factories import DAY, T0, tx
+
+    habit = [tx(i, at=T0 + i * DAY, amount=float(10 * (i + 1))) for i in range(10)]  # 10 .. 100
+    _, top = _run_account([*habit, tx("big", at=T0 + 11 * DAY, amount=300.0)])
+    assert top.features["account.amount_pct_30d"] == 1.0
+    assert top.features["account.amount_ratio_max_30d"] == 3.0
+    _, mid = _run_account([*habit, tx("mid", at=T0 + 11 * DAY, amount=55.0)])
+    assert mid.features["account.amount_pct_30d"] == 0.5
+    _, first = _run_account([tx("first")])
+    assert first.features["account.amount_pct_30d"] is None and first.features["account.amount_ratio_max_30d"] is None
+
+
+def test_merchants_and_person_to_person_payees_are_counted_apart():
+    from .factories import MIN, T0, tx
+
+    shops = [tx(f"m{i}", at=T0 + i * MIN, counterparty_id=f"shop{i}", counterparty_kind="merchant") for i in range(4)]
+    people = [tx(f"p{i}", at=T0 + (10 + i) * MIN, counterparty_id=f"friend{i}") for i in range(2)]
+    _, last = _run_account([*shops, *people, tx("again", at=T0 + 20 * MIN, counterparty_id="shop0",
+                                                  counterparty_kind="merchant")])
+    f = last.features
+    assert f["account.distinct_merchants_24h"] == 4
+    assert f["account.distinct_p2p_payees_24h"] == 2 and f["account.distinct_p2p_payees_7d"] == 2
+    assert f["account.distinct_payees_24h"] == 6
+    assert f["account.is_new_merchant"] is False
+    _, fresh = _run_account([tx("x", counterparty_id="shop9", counterparty_kind="merchant")])
+    assert fresh.features["account.is_new_merchant"] is True and fresh.features["account.distinct_p2p_payees_24h"] == 0
+
+
+def test_account_state_written_before_the_merchant_and_amount_keys_still_decodes():
+    from risk.features.account import AccountStage
+
+    from .factories import DAY, T0, tx
+
+    state, _ = _run_account([tx(1, at=T0)])
+    old = {k: v for k, v in state.items() if k not in ("mer", "p2p", "amt")}  # as an older release stored it
+    assert set(AccountStage().new_state()) - set(old) == {"mer", "p2p", "amt"}
+    state, outcome = _run_account([tx(2, at=T0 + DAY, counterparty_kind="merchant", counterparty_id="shop")], old)
+    assert outcome.features["account.amount_pct_30d"] is None  # no remembered amounts yet: unknown, not 0
+    assert outcome.features["account.is_new_merchant"] is True
+    assert state["mer"] == {"shop": T0 + DAY} and state["amt"] == [[T0 + DAY, 100.0]]

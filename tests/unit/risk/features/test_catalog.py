@@ -33,22 +33,27 @@ def test_local_hour_uses_the_bank_zone():
     assert tx_features(tx(1, at=0), 480)["tx.hour"] == 8
 
 
-# What absent() emitted before it was derived from the catalogue, written out: order, types and values.
+# What absent() emitted before it was derived from the catalogue, written out: order, types and values
+# (plus the short-window rates and days since fraud added since, all None: nothing known).
 ABSENT_BEFORE = {
     "device": "{'device.is_new': False, 'device.days_since_first_seen': None, 'device.tx_count_1h': 0, "
               "'device.tx_count_24h': 0, 'device.amount_sum_24h': 0.0, 'device.distinct_accounts_1h': 0, "
               "'device.distinct_accounts_24h': 0, 'device.distinct_accounts_7d': 0, 'device.fraud_count_1d': 0, "
-              "'device.fraud_count_7d': 0, 'device.fraud_count_30d': 0, 'device.fraud_rate_30d': None}",
+              "'device.fraud_count_7d': 0, 'device.fraud_count_30d': 0, 'device.fraud_rate_1d': None, "
+                "'device.fraud_rate_7d': None, 'device.fraud_rate_30d': None, 'device.days_since_fraud': None}",
     "location": "{'location.cell': None, 'location.tx_count_1h': 0, 'location.distinct_accounts_1h': 0, "
                 "'location.distinct_accounts_24h': 0, 'location.distinct_devices_24h': 0, "
                 "'location.fraud_count_1d': 0, 'location.fraud_count_7d': 0, 'location.fraud_count_30d': 0, "
-                "'location.fraud_rate_30d': None}",
+                "'location.fraud_rate_1d': None, "
+                "'location.fraud_rate_7d': None, 'location.fraud_rate_30d': None, 'location.days_since_fraud': None}",
     "counterparty": "{'counterparty.is_new': False, 'counterparty.days_since_first_seen': None, "
                     "'counterparty.tx_count_1h': 0, 'counterparty.tx_count_24h': 0, "
                     "'counterparty.amount_sum_24h': 0.0, 'counterparty.distinct_senders_1h': 0, "
                     "'counterparty.distinct_senders_24h': 0, 'counterparty.distinct_senders_7d': 0, "
                     "'counterparty.fraud_count_1d': 0, 'counterparty.fraud_count_7d': 0, "
-                    "'counterparty.fraud_count_30d': 0, 'counterparty.fraud_rate_30d': None}",
+                    "'counterparty.fraud_count_30d': 0, 'counterparty.fraud_rate_1d': None, "
+                "'counterparty.fraud_rate_7d': None, 'counterparty.fraud_rate_30d': None, "
+                "'counterparty.days_since_fraud': None}",
 }
 
 

@@ -70,3 +70,25 @@ def test_label_fed_counts_age_out_of_each_window_and_the_rate_counts_genuine_ver
     assert f[f"{entity}.fraud_rate_30d"] == 0.75
     _, fresh = feed(stage, [tx(3, at=T0)])
     assert fresh.features[f"{entity}.fraud_rate_30d"] is None and fresh.features[f"{entity}.fraud_count_30d"] == 0
+
+
+def test_short_window_fraud_rates_are_not_diluted_by_old_genuine_verdicts():
+    state, _ = feed(CounterpartyStage(), [tx(1, at=T0)])
+    for k in range(6):  # a month of genuine verdicts before the compromise
+        apply_label(state, f"g{k}", False, T0 + k * DAY, CFG)
+    apply_label(state, "f1", True, T0 + 20 * DAY, CFG)
+    apply_label(state, "f2", True, T0 + 20 * DAY + HOUR, CFG)
+    _, outcome = feed(CounterpartyStage(), [tx(2, at=T0 + 20 * DAY + 2 * HOUR)], state)
+    f = outcome.features
+    assert f["counterparty.fraud_rate_30d"] == 0.25
+    assert f["counterparty.fraud_rate_7d"] == 1.0 and f["counterparty.fraud_rate_1d"] == 1.0
+    assert f["counterparty.days_since_fraud"] == pytest.approx(1 / 24)
+
+
+def test_days_since_fraud_ignores_verdicts_not_yet_confirmed_and_genuine_ones():
+    state, _ = feed(DeviceStage(), [tx(1, at=T0)])
+    apply_label(state, "ok", False, T0 + HOUR, CFG)
+    apply_label(state, "later", True, T0 + 3 * DAY, CFG)
+    _, outcome = feed(DeviceStage(), [tx(2, at=T0 + DAY)], state)
+    assert outcome.features["device.days_since_fraud"] is None
+    assert outcome.features["device.fraud_rate_1d"] == 0.0

@@ -66,9 +66,34 @@ def test_quiet_daytime_payment_hits_nothing(ruleset) -> None:
     assert _ids(ruleset, QUIET) == set()
 
 
-def test_elderly_customer_large_transfer_to_new_payee_is_caught(ruleset) -> None:
-    row = {**QUIET, "tx.customer_age": 72, "account.is_new_payee": True, "tx.amount": 30000.0}
+def test_elderly_customer_transfer_far_above_habit_to_new_payee_is_caught(ruleset) -> None:
+    row = {**QUIET, "tx.customer_age": 72, "account.is_new_payee": True, "tx.amount": 3000.0,
+           "account.amount_ratio_mean_30d": 8.0}
     assert "SCM001_ELDERLY_NEW_PAYEE_LARGE" in _ids(ruleset, row)
+    assert "SCM001_ELDERLY_NEW_PAYEE_LARGE" not in _ids(ruleset, {**row, "account.amount_ratio_mean_30d": 1.5})
+
+
+def test_amount_rules_read_the_accounts_habit_not_a_cny_floor(ruleset) -> None:
+    """A 300 CNY card payment twenty times the account's usual 15 is caught; no absolute floor stops it."""
+    row = {**QUIET, "tx.amount": 300.0, "account.tx_count_30d": 30, "account.amount_zscore_30d": 9.0,
+           "account.amount_ratio_mean_30d": 20.0, "account.amount_ratio_max_30d": 4.0, "account.amount_pct_30d": 1.0}
+    hits = _ids(ruleset, row)
+    assert {"AMT002_ZSCORE", "AMT003_RATIO_MEAN", "AMT004_ABOVE_MAX_30D"} <= hits
+    assert not {"AMT002_ZSCORE", "AMT003_RATIO_MEAN"} & _ids(ruleset, {**row, "account.tx_count_30d": 2})
+
+
+def test_payee_fraud_history_applies_to_payments_and_transfers_to_people_alike(ruleset) -> None:
+    row = {**QUIET, "counterparty.fraud_count_30d": 1, "tx.counterparty_kind": "account"}
+    assert "LST005_PAYEE_FRAUD_HISTORY" in _ids(ruleset, {**row, "tx.tx_type": "payment"})
+    assert "LST005_PAYEE_FRAUD_HISTORY" not in _ids(ruleset, {**row, "tx.counterparty_kind": "merchant"})
+
+
+def test_merchants_do_not_count_as_many_payees(ruleset) -> None:
+    row = {**QUIET, "tx.tx_type": "payment", "tx.counterparty_kind": "merchant", "account.distinct_payees_24h": 12,
+           "account.distinct_merchants_24h": 12, "account.distinct_p2p_payees_24h": 0}
+    assert "VEL007_MANY_PAYEES_24H" not in _ids(ruleset, row)
+    people = {**QUIET, "tx.counterparty_kind": "account", "account.distinct_p2p_payees_24h": 8}
+    assert "VEL007_MANY_PAYEES_24H" in _ids(ruleset, people)
 
 
 def test_transfer_after_password_reset_is_caught(ruleset) -> None:
@@ -92,7 +117,7 @@ def test_guangdong_uses_its_lower_large_amount(ruleset) -> None:
 
 
 def test_tianhe_disables_the_night_rule(ruleset) -> None:
-    row = {**QUIET, "tx.hour": 2, "tx.amount": 60000.0}
+    row = {**QUIET, "tx.hour": 2, "tx.amount": 60000.0, "account.amount_ratio_max_30d": 5.0}
     assert ("NGT001_NIGHT_LARGE" in _ids(ruleset, row, "44/4401/440103"),
             "NGT001_NIGHT_LARGE" in _ids(ruleset, row, "44/4401/440106/0012")) == (True, False)
 
