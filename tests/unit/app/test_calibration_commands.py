@@ -7,7 +7,9 @@ import yaml
 from typer.testing import CliRunner
 
 from app.cli import cli
-from modelplatform.history import record_history
+from app.model_history import shipped_sources
+from app.settings import Settings
+from modelplatform.history import record_simulation
 from risk.policy import load_policy
 from sim.config import SimConfig
 
@@ -17,7 +19,8 @@ RUNNER = CliRunner()
 @pytest.fixture(scope="module")
 def history(tmp_path_factory):
     root = tmp_path_factory.mktemp("calibration") / "history"
-    record_history(SimConfig(seed=4, customers=200, days=3, fraud_rate=0.03), root)
+    record_simulation(SimConfig(seed=4, customers=200, days=3, fraud_rate=0.03), root,
+                      sources=shipped_sources(Settings()))
     return root
 
 
