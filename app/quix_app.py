@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import sys
 import threading
 
 import structlog
@@ -11,6 +13,7 @@ from quixstreams.state.rocksdb import RocksDBOptions
 
 from agents.quix_dataframes import QuixPipeline, build_dataframes
 from app.control import ControlPlane, StrategyHolder
+from app.localkafka import wait_ready
 from app.observability import observe_worker
 from app.quix_hooks import ObservedApplication
 from app.readiness import AckedPositions, Assignment
@@ -50,6 +53,23 @@ def build_application(settings: Settings, acked: AckedPositions | None = None) -
         auto_create_topics=True,
         use_changelog_topics=True,
     )
+
+
+def is_broker_failure(error: BaseException) -> bool:
+    """An error Quix Streams or librdkafka raised out of `Application.run`: a static member fenced after its
+    session lapsed, watermarks or commits that timed out while the broker was unreachable. Our handlers' own
+    errors are not among them (they dead-letter what they cannot process)."""
+    return type(error).__module__.split(".")[0] in ("quixstreams", "confluent_kafka", "cimpl")
+
+
+def restart_in_place(settings: Settings, error: BaseException) -> None:
+    """Start this worker afresh once the broker answers again: what a supervisor would do after the crash,
+    without needing one. Nothing was committed past the last checkpoint, so the new run resumes from there."""
+    log.error("worker.restarting", reason=f"{type(error).__name__}: {str(error)[:300]}")
+    while not wait_ready(settings.bootstrap_servers, timeout_s=5.0):
+        log.warning("worker.waiting_for_broker", bootstrap=settings.bootstrap_servers)
+    logging.shutdown()
+    os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - our own command line
 
 
 def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:

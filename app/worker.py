@@ -17,9 +17,14 @@ def run_worker(settings: Settings) -> None:
     if settings.engine == "quix":
         asyncio.run(ensure_topics(settings))
         settings.datadir.mkdir(parents=True, exist_ok=True)
-        from app.quix_app import run_quix_worker  # imported here: a Faust worker never loads librdkafka
+        from app.quix_app import is_broker_failure, restart_in_place, run_quix_worker  # Faust never loads librdkafka
 
-        run_quix_worker(settings)
+        try:
+            run_quix_worker(settings)
+        except Exception as error:
+            if is_broker_failure(error):
+                restart_in_place(settings, error)
+            raise
         return
     if settings.uvloop:
         import mode.loop
