@@ -45,9 +45,13 @@ test:                        ## unit tests (no broker, no jars), then integratio
 	$(MAKE) --no-print-directory test-unit
 	$(MAKE) --no-print-directory test-integration
 
-test-unit: install           ## pure code, docstring examples and the model quality bar: no broker, no Kafka jars
+test-unit: install           ## pure code and docstring examples: no broker, no Kafka jars
 	@echo "==================== gate: unit tests (no broker, no Kafka jars) ===================="
-	$(BIN)/python -m pytest -m "not integration" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -m "not integration and not quality" $(PYTEST_ARGS)
+
+quality: install             ## the model quality bar on a month of simulated traffic (about 8 minutes; CI runs it)
+	@echo "==================== gate: model quality bar (no broker) ===================="
+	$(BIN)/python -m pytest -m quality $(PYTEST_ARGS)
 
 test-integration: kafka-jars postgres ## a real broker and PostgreSQL per session, every worker test on both engines
 	@echo "==================== gate: integration tests (a real Kafka broker, PostgreSQL) ===================="

@@ -14,6 +14,7 @@ from app.settings import Settings
 from modelplatform.history import record_simulation
 from modelplatform.quality import QualitySpec, train_on_history
 from risk.policy import parse_policy
+from schemas.times import iso_utc
 from sim.config import SimConfig
 
 SHIPPED = shipped_sources(Settings())
@@ -42,4 +43,4 @@ def test_combined_score_beats_rules_alone_and_the_logistic_baseline_in_average_p
 def test_training_respected_the_label_delay(result):
     split_ms = WORLD.start_ms + 21 * 86_400_000
     assert result.model.manifest.label_cutoff_ms == split_ms
-    assert result.card.to_json().count(str(split_ms)) >= 1
+    assert result.card.to_json().count(iso_utc(split_ms).replace("+00:00", "Z")[:19]) >= 1  # cards name ISO times
