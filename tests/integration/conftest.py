@@ -38,10 +38,16 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
     url = request.getfixturevalue("postgres_url")
+    _empty(url)  # other tests share the session's server (the worker end-to-end test writes to it directly)
     yield url
+    _empty(url)
+
+
+def _empty(url: str) -> None:
+    """Drop every table, migrations included."""
     from sqlalchemy import create_engine, text
 
     engine = create_engine(url)
-    with engine.begin() as connection:  # empty for the next test: drop every table, migrations included
+    with engine.begin() as connection:
         connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
     engine.dispose()
