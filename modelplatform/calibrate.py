@@ -190,7 +190,7 @@ def propose_params(spec: RulesetSpec, data: Labelled, policy: PolicySpec, only: 
     for name, users in _param_rules(spec).items():
         if only is not None and name not in only:
             continue
-        current = float(spec.params[name])  # type: ignore[arg-type]
+        current = float(spec.params[name])  # type: ignore[arg-type]  # a param is a number or a list; calibration only proposes numbers
         # the other rules are switched off, not removed: scope overrides still name them
         subset = [r if r.id in users else r.model_copy(update={"enabled": False}) for r in spec.rules]
         for budget in policy.budgets:

@@ -183,4 +183,4 @@ def install(app: FastAPI) -> None:
         components["Transaction"] = schema
         return document
 
-    app.openapi = openapi  # type: ignore[method-assign]
+    app.openapi = openapi  # type: ignore[method-assign]  # FastAPI documents overriding app.openapi

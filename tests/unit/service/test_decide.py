@@ -86,7 +86,7 @@ def test_a_failed_publish_answers_publish_failed_and_lets_the_retry_publish(engi
         async def refuse(key: bytes, value: bytes) -> None:
             raise ConnectionError("broker down")
 
-        decider.publisher.publish = refuse  # type: ignore[method-assign]
+        decider.publisher.publish = refuse  # type: ignore[method-assign]  # a broker that refuses, for this test only
         doc = transaction(1)
         raw = orjson.dumps(doc)
         caller = Principal("k", "bank", Scope(None))
