@@ -43,6 +43,7 @@ from app.rulesets import bundle
 from app.settings import DevSettings, Settings, build_settings
 from risk.rules import compile_ruleset, parse_ruleset
 from schemas import DeadLetter
+from schemas.times import iso_utc
 
 ADMIN_TOKEN = "chaos-admin-token"  # noqa: S105 - a throwaway token for a throwaway loopback broker
 
@@ -134,7 +135,7 @@ class Tail:
 def transaction(n: int, run: str, accounts: int = 50, **overrides: Any) -> dict[str, Any]:
     """A valid transfer, its event time at the wall clock (so retention and lateness treat it as live)."""
     now_ms = int(time.time() * 1000)
-    doc = {"transaction_id": f"{run}-{n:07d}", "event_time": _iso(now_ms), "account_id": f"acc{n % accounts:04d}",
+    doc = {"transaction_id": f"{run}-{n:07d}", "event_time": iso_utc(now_ms), "account_id": f"acc{n % accounts:04d}",
            "customer_id": f"cus{n % accounts:04d}",
            "branch": {"province": "44", "city": "4401", "county": f"44010{n % 3}"},
            "channel": ("mobile", "online", "quickpay")[n % 3], "tx_type": "transfer",
@@ -142,12 +143,6 @@ def transaction(n: int, run: str, accounts: int = 50, **overrides: Any) -> dict[
            "device_id": f"dev{n % max(accounts // 2, 1)}", "geo": {"lat": 23.1 + (n % 5) * 0.01, "lon": 113.2}}
     doc.update(overrides)
     return doc
-
-
-def _iso(ms: int) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ms / 1000, tz=UTC).isoformat()
 
 
 class Paced:
