@@ -75,6 +75,25 @@ def test_ack_keeps_the_acked_position_for_the_metric(monkeypatch):
 
     consumer = object.__new__(kafka_transport.Transport.Consumer)
     consumer.acked_positions = AckedPositions()
+    consumer.app = SimpleNamespace()
     monkeypatch.setattr(drivers.aiokafka.Consumer, "ack", lambda self, m: True)
     consumer.ack(SimpleNamespace(tp=SimpleNamespace(topic="t", partition=1), offset=41))
     assert consumer.acked_positions.snapshot() == {("t", 1): 42}
+
+
+def test_ack_waits_for_the_guard_until_the_outputs_are_delivered(monkeypatch):
+    from types import SimpleNamespace
+
+    from agents.delivery import DeliveryGuard
+    from app.readiness import AckedPositions
+
+    consumer = object.__new__(kafka_transport.Transport.Consumer)
+    consumer.acked_positions = AckedPositions()
+    consumer.app = SimpleNamespace()
+    guard = DeliveryGuard(on_failure=lambda m, e: None)
+    kafka_transport.set_delivery_guard(consumer.app, guard)
+    monkeypatch.setattr(drivers.aiokafka.Consumer, "ack", lambda self, m: True)
+    message = SimpleNamespace(tp=SimpleNamespace(topic="t", partition=1), offset=41)
+    guard.refuse(message, RuntimeError("refused"))
+    assert consumer.ack(message) is False
+    assert consumer.acked_positions.snapshot() == {}
