@@ -133,6 +133,8 @@ def _report_gaps(app: faust.App, settings: Settings, pipeline: Any) -> None:
         except Exception as error:  # the check must not stop the worker; its failure is loud instead
             log.error("offsets.gap_check_failed", error=f"{type(error).__name__}: {error}"[:300])
             return
+        for gap in gaps:
+            app.consumer.log_start(gap.topic, gap.partition, gap.log_start)  # type: ignore[attr-defined]  # ours
         for topic, key, value in report.records(gaps):
             await (await pipeline.emitter.send(topic, key, value))
 

@@ -66,6 +66,7 @@ class _Consumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self.acked_positions = AckedPositions()
         self._held_since: dict[Any, float] = {}
+        self.log_starts: dict[tuple[str, int], int] = {}
 
     def ack(self, message: Any) -> bool:
         guard: DeliveryGuard | None = getattr(self.app, _GUARD_ATTR, None)
@@ -79,9 +80,16 @@ class _Consumer(faust_aiokafka.Consumer):
             self.acked_positions.acked(message.tp.topic, message.tp.partition, message.offset)
         return acked
 
+    def log_start(self, topic: str, partition: int, offset: int) -> None:
+        """The partition's first offset is `offset`: the messages below it are gone (retention), so the commit
+        guard must not wait for them to be acked (`app.offset_gaps` finds these at assignment)."""
+        self.log_starts[(topic, partition)] = offset
+
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset[tp]
         acked = self._acked[tp]
+        if committed is not None:  # a committed offset below the log start: its message will never arrive
+            committed = max(committed, self.log_starts.get((tp.topic, tp.partition), committed))
         if committed is not None and acked and not self._gap[tp] and min(acked) > committed:
             self._held(tp, committed, min(acked))
             return None  # the message at `committed` was never acked: committing past it would lose it
