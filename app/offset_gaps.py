@@ -19,11 +19,10 @@ import structlog
 
 from agents.dead_letter import dead_letter_bytes
 from agents.handlers import Counters
+from app.readiness import TP
 from schemas.dead_letter import DeadLetterCode
 
 log = structlog.get_logger(__name__)
-
-TP = tuple[str, int]
 
 
 @dataclass(frozen=True)
