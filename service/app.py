@@ -89,4 +89,8 @@ def build(settings: Settings) -> FastAPI:
     """The service as `fraudstream service run` starts it: the composition root for its parts."""
     app = create_app(settings, routers=[decide.router], lifespans=[decide.lifespan])
     decide.install(app)
+    if settings.console_enabled:
+        from service.console.mount import install as install_console  # jinja2, argon2: console only
+
+        install_console(app)
     return app
