@@ -189,3 +189,21 @@ def test_the_audit_log_is_append_only(engine, console):
         connection.execute(text("UPDATE console_audit SET username = 'someone else'"))
     with pytest.raises(Exception, match="append-only"), engine.begin() as connection:
         connection.execute(text("DELETE FROM console_audit"))
+
+
+def test_an_assigned_alert_is_not_anothers_to_conclude(engine, console):
+    client, recorder = console
+    alert = alert_in("440101")
+    create_user(engine, "county1b", "analyst", "44/4401/440101", 0, PASSWORD)
+    login(client, "county1")
+    token = csrf(client, f"/console/alerts/{alert['alert_id']}")
+    assert client.post(f"/console/alerts/{alert['alert_id']}/assign", data={"csrf": token}).status_code == 303
+    assert client.post(f"/console/alerts/{alert['alert_id']}/verdict",
+                       data={"verdict": "needs_info", "note": "calling back", "csrf": token}).status_code == 303
+    assert recorder.sent == []  # needs more info publishes nothing and keeps the alert open
+    queue = client.get("/console/alerts").text
+    assert alert["alert_id"] in queue and "county1" in queue
+    login(client, "county1b")
+    token = csrf(client, f"/console/alerts/{alert['alert_id']}")
+    response = client.post(f"/console/alerts/{alert['alert_id']}/verdict", data={"verdict": "genuine", "csrf": token})
+    assert response.status_code == 403 and recorder.sent == []
