@@ -199,8 +199,11 @@ def test_an_assigned_alert_is_not_anothers_to_conclude(engine, console):
     token = csrf(client, f"/console/alerts/{alert['alert_id']}")
     assert client.post(f"/console/alerts/{alert['alert_id']}/assign", data={"csrf": token}).status_code == 303
     assert client.post(f"/console/alerts/{alert['alert_id']}/verdict",
-                       data={"verdict": "needs_info", "note": "calling back", "csrf": token}).status_code == 303
+                       data={"verdict": "needs_info", "note": "calling back <script>x()</script>",
+                             "csrf": token}).status_code == 303
     assert recorder.sent == []  # needs more info publishes nothing and keeps the alert open
+    page = client.get(f"/console/alerts/{alert['alert_id']}").text
+    assert "calling back &lt;script&gt;" in page and "<script>" not in page  # a note is text, never markup
     queue = client.get("/console/alerts").text
     assert alert["alert_id"] in queue and "county1" in queue
     login(client, "county1b")
