@@ -120,7 +120,7 @@ def _original(env: envelope.Envelope) -> Source | None:
 
 def _scoring_failed(facts: TxFacts, error: Exception) -> Rejection:
     """The dead letter of a transaction that could not be scored keeps the cause's own code (e.g. a rule's
-    RULE_RUNTIME or FEATURE_TYPE, a model's), so the row can be triaged without the worker log."""
+    rule_runtime or feature_type, a model's), so the row can be triaged without the worker log."""
     code, message = str(getattr(error, "code", type(error).__name__)), str(error)[:500]
     return Rejection(DeadLetterCode.SCORING_FAILED,
                      f"transaction {facts.transaction_id} could not be scored: [{code}] {message}", [],
