@@ -19,9 +19,7 @@ import structlog
 from agents import envelope
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
 from agents.emit import Emitter
-from agents.first_decision import FirstDecisionConfig, Recorded
-from agents.first_decision import find as find_decided
-from agents.first_decision import record as record_decided
+from agents.first_decision import FirstDecisionConfig, FirstDecisions, Recorded
 from agents.topology import TopicNames
 from risk.decision import Assessment, Strategy, build_outputs
 from risk.facts import TxFacts, facts_from, location_cell
@@ -263,8 +261,8 @@ class ScoreHandler:
         self._emitter, self._topics, self._counters = emitter, topics, counters
         self._strategy_source, self._clock = strategy_source, clock
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
-        self._decided = StateStore(decided) if decided is not None else None
-        self._first_decision = first_decision or FirstDecisionConfig()
+        self._decided = (FirstDecisions(decided, first_decision or FirstDecisionConfig())
+                         if decided is not None else None)
 
     def on_envelope(self, source: Source) -> None:
         self.on_batch([source])
@@ -287,8 +285,7 @@ class ScoreHandler:
         for item, result in zip(items, self._assess(items), strict=True):
             source, env, fact = item
             key = fact.account_id.encode()
-            decided = self._decided.load(key) if self._decided is not None else None
-            first = find_decided(decided, fact.transaction_id)
+            first = self._decided.find(key, fact.transaction_id) if self._decided is not None else None
             if first is not None:
                 self._counters.add("decisions.repeated")
                 self._send(fact, first)
@@ -301,8 +298,7 @@ class ScoreHandler:
                                     timings_ms=env["t"])
             first = Recorded(outputs.decision, outputs.alert, outputs.blocks, env["in"], env["tag"])
             if self._decided is not None:
-                self._decided.save(key, record_decided(decided, fact.transaction_id, fact.event_time_ms, first,
-                                                       self._first_decision))
+                self._decided.record(key, fact.transaction_id, fact.event_time_ms, first)
             self._counters.add(f"decisions.{assessment.action.value}")
             self._observe(env)
             self._send(fact, first)
