@@ -93,11 +93,11 @@ class Settings(BaseSettings):
                     "compressed, larger ones are refused at once by the CLI and by workers")
     rules_max_rules: int = Field(
         default=DEFAULT_RULESET_LIMITS.max_rules, ge=1,
-        description="most rules in one ruleset; a larger one is refused at once (TOO_MANY_RULES) by rules "
+        description="most rules in one ruleset; a larger one is refused at once (too_many_rules) by rules "
                     "validate, rules publish and workers")
     rules_max_list_items: int = Field(
         default=DEFAULT_RULESET_LIMITS.max_list_items, ge=1,
-        description="most items in one named list; a larger one is refused at once (LIST_TOO_LARGE)")
+        description="most items in one named list; a larger one is refused at once (list_too_large)")
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")
