@@ -13,8 +13,8 @@ from typing import Any
 
 from risk.features.catalog import FEATURES, FeatureSpec
 from risk.rules import nodes as n
-from risk.rules.exceptions import ExpressionError
-from risk.rules.functions import FUNCTIONS, SignatureError
+from risk.rules.exceptions import ExpressionError, SignatureError
+from risk.rules.functions import FUNCTIONS
 from risk.rules.problems import did_you_mean
 
 Type = n.Type

@@ -92,3 +92,13 @@ class BatchShapeError(RuleRuntimeError):
     """Batch columns, branch paths and event times disagree in length."""
 
     code = "batch_shape"
+
+
+class SignatureError(RuleError):
+    """Raised by a function's typing rule; the checker turns it into a positioned problem."""
+
+    code = "type_mismatch"  # what the checker reports it as
+
+    def __init__(self, message: str, arg_index: int | None = None) -> None:
+        super().__init__(message)
+        self.arg_index = arg_index
