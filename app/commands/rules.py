@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
@@ -121,7 +122,8 @@ def rollback_cmd(
     active = pointers["ruleset"].version if "ruleset" in pointers else None
     target = to or _previous(versions, active)
     if target not in versions:
-        console.print(f"[red]unknown version {target!r}; published: {', '.join(versions) or 'none'}")
+        published = escape(", ".join(versions) or "none")
+        console.print(f"[red]unknown version {escape(repr(target))}; published: {published}")
         raise typer.Exit(1)
     asyncio.run(activate(settings, "ruleset", target, author, note=f"rollback from {active}"))
     console.print(f"active ruleset is now [bold]{target}[/bold] (was {active})")
