@@ -1,23 +1,29 @@
 """Faust engine: one agent per stage of the topology, over the same handlers as every other engine.
 
 Concurrency 1 per agent: at-least-once stays correct (faust-streaming #606). Handlers are synchronous and
-leave their outputs in the stage's outbox; the agent awaits their sends before it takes the next event, so
-Faust acks an event only after its outputs are with the producer.
+leave their outputs in the stage's outbox; the agent hands them to the producer before it takes the next
+event, and the `DeliveryGuard` holds the event's ack until the broker has taken every one of them (a send the
+broker refuses never lets its input be committed).
 """
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
 from typing import Any
 
 import faust
 import structlog
 
-from agents.emit import Outbox
+from agents.delivery import DeliveryGuard
+from agents.emit import Outbox, Output
 from agents.handlers import Counters, Source, StrategySource
 from agents.pipeline import PipelineConfig, Stage, build_stages
 
 log = structlog.get_logger(__name__)
+
+SEND_ATTEMPTS = 3  # a send the producer refuses at once (its buffer full, a metadata timeout) is tried again
+SEND_BACKOFF_S = 0.5
 
 
 class FaustEmitter:
@@ -34,14 +40,28 @@ class FaustEmitter:
     def topic(self, name: str) -> Any:
         return self._topics[name]
 
-    async def send(self, topic: str, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> None:
-        await self._topics[topic].send(key=key, value=value, headers=headers)
+    async def send(self, topic: str, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> Any:
+        """Hands the record to the producer; returns the future the broker's answer resolves."""
+        return await self._topics[topic].send(key=key, value=value, headers=headers)
+
+    async def send_with_retry(self, output: Output) -> Any:
+        for attempt in range(1, SEND_ATTEMPTS + 1):
+            try:
+                return await self.send(*output)
+            except Exception as error:
+                if attempt == SEND_ATTEMPTS:
+                    raise
+                log.warning("output.send_retry", topic=output.topic, attempt=attempt,
+                            error=f"{type(error).__name__}: {error}"[:300])
+                await asyncio.sleep(SEND_BACKOFF_S * attempt)
+        raise AssertionError("unreachable")
 
 
 @dataclass
 class Pipeline:
     counters: Counters
     emitter: FaustEmitter
+    guard: DeliveryGuard
 
 
 def _source(event: Any) -> Source:
@@ -50,16 +70,23 @@ def _source(event: Any) -> Source:
 
 
 def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, Any],
-                    strategy_source: StrategySource) -> Pipeline:
+                    strategy_source: StrategySource, guard: DeliveryGuard) -> Pipeline:
+    """`guard` holds each input's ack until its outputs are delivered; the consumer must ask it (`defer`)."""
     emitter = FaustEmitter(app, config)
     counters = Counters()
     outboxes: dict[str, Outbox] = {}
     stages = build_stages(config.names, config.limits, counters, strategy_source, score_layout=config.score_layout,
                           table_for=tables.__getitem__, emitter_for=lambda name: outboxes.setdefault(name, Outbox()))
 
-    async def deliver(outbox: Outbox) -> None:
+    async def deliver(outbox: Outbox, message: Any) -> None:
+        futures = []
         for output in outbox.drain():
-            await emitter.send(*output)
+            try:
+                futures.append(await emitter.send_with_retry(output))
+            except Exception as error:
+                guard.refuse(message, error)
+                raise
+        guard.hold(message, futures)
 
     def stage_agent(stage: Stage, outbox: Outbox) -> None:
         inputs = app.topic(*stage.spec.inputs, key_type=bytes, value_type=bytes, key_serializer="raw",
@@ -71,7 +98,7 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
         async def each(stream: Any) -> None:
             async for event in stream.events():
                 stage.handle(_source(event))
-                await deliver(outbox)
+                await deliver(outbox, event.message)
 
     for name, stage in stages.items():
         stage_agent(stage, outboxes.setdefault(name, Outbox()))
@@ -81,4 +108,4 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
         if counters.counts:
             log.info("pipeline.counters", **dict(counters.counts))
 
-    return Pipeline(counters, emitter)
+    return Pipeline(counters, emitter, guard)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from app.commands.options import Bootstrap, Prefix, setting_option, settings_from
+from app.commands.settings_options import Bootstrap, Prefix, setting_option, settings_from
 
 cli = typer.Typer(help="Real-time fraud detection on Kafka (Quix Streams or Faust).", no_args_is_help=True,
                   pretty_exceptions_enable=False)
@@ -45,7 +46,10 @@ def _mount_optional() -> None:
     mount(cli)
 
 
-_mount_optional()
+# `fraudstream worker` skips the offline tools' imports (model training, simulator, history import: about
+# 1.5 s of a restart after a kill -9); every other command line, `--help` and importers get them all.
+if sys.argv[1:2] != ["worker"]:
+    _mount_optional()
 
 
 def main() -> None:

@@ -12,17 +12,21 @@ import faust
 import structlog
 from aiohttp.web import Response
 
+from agents.delivery import DeliveryGuard
 from agents.register import register_agents
 from app import kafka_transport
 from app.control import ControlPlane, StrategyHolder
 from app.metrics import CONTENT_TYPE
 from app.observability import observe_worker
+from app.offset_gaps import GapReport, OffsetGap, find_gaps
 from app.readiness import Assignment
 from app.settings import Settings
 from app.web import ready_reply
 from tables.state import define_tables
 
 log = structlog.get_logger(__name__)
+
+EXIT_UNDELIVERABLE = 70  # EX_SOFTWARE: a supervisor restarts the worker, which redelivers the input
 
 
 def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust.App:
@@ -52,11 +56,14 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
         loghandlers=[],
     )
     kafka_transport.set_instance_id(app, settings.instance_id)
+    guard = DeliveryGuard(on_failure=stop_undeliverable)
+    kafka_transport.set_delivery_guard(app, guard)
     holder = holder or StrategyHolder.from_files(settings)
     tables = define_tables(app, settings.partitions, settings.store_sizing())
-    pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current)
+    pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current, guard)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     observed = _observe(app, settings, pipeline.counters, holder, control)
+    _report_gaps(app, settings, pipeline)
 
     @app.task
     async def start_control_plane() -> None:
@@ -102,6 +109,52 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     app.fraudstream_observed = observed  # type: ignore[attr-defined]  # as above
     app.fraudstream_holder = holder  # type: ignore[attr-defined]  # as above
     return app
+
+
+def stop_undeliverable(message: Any, error: BaseException) -> None:
+    """An output the broker refused after the producer's retries: stop at once, like a crash, so nothing after
+    it is committed; the input is redelivered (and its outputs sent again) when the worker restarts."""
+    log.error("output.undeliverable", topic=message.topic, partition=message.partition, offset=message.offset,
+              error=f"{type(error).__name__}: {error}"[:500], exit_code=EXIT_UNDELIVERABLE,
+              action="worker stops; its input is redelivered on restart")
+    logging.shutdown()
+    os._exit(EXIT_UNDELIVERABLE)
+
+
+def _report_gaps(app: faust.App, settings: Settings, pipeline: Any) -> None:
+    """Dead-letter a gap report for each assigned partition whose committed offset retention overtook
+    (`app.offset_gaps`); Faust has paused the partitions, so nothing on them is committed yet."""
+    report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
+
+    @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # faust passes `signal` in **kwargs
+    async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
+        try:
+            gaps = await _faust_gaps(app, settings, assigned)
+        except Exception as error:  # the check must not stop the worker; its failure is loud instead
+            log.error("offsets.gap_check_failed", error=f"{type(error).__name__}: {error}"[:300])
+            return
+        for gap in gaps:
+            app.consumer.log_start(gap.topic, gap.partition, gap.log_start)  # type: ignore[attr-defined]  # ours
+        for topic, key, value in report.records(gaps):
+            await (await pipeline.emitter.send(topic, key, value))
+
+
+async def _faust_gaps(app: faust.App, settings: Settings, assigned: Any) -> list[OffsetGap]:
+    from aiokafka.admin import AIOKafkaAdminClient
+    from aiokafka.structs import TopicPartition
+
+    admin = AIOKafkaAdminClient(bootstrap_servers=settings.bootstrap_servers)
+    await admin.start()
+    try:
+        offsets = await admin.list_consumer_group_offsets(
+            settings.app_id, partitions=[TopicPartition(tp.topic, tp.partition) for tp in assigned])
+    finally:
+        await admin.close()
+    committed = {(tp.topic, tp.partition): meta.offset for tp, meta in offsets.items() if meta.offset >= 0}
+    if not committed:
+        return []
+    earliest = await app.consumer.earliest_offsets(*[tp for tp in assigned if (tp.topic, tp.partition) in committed])
+    return find_gaps(committed, {(tp.topic, tp.partition): offset for tp, offset in earliest.items()})
 
 
 def _observe(app: faust.App, settings: Settings, counters: Any, holder: StrategyHolder,

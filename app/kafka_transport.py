@@ -12,6 +12,9 @@
    two-worker rebalance test lost every other message of a burst. A commit now waits until the message
    at the committed position itself has been acked; the skipped ones are redelivered after the seek.
 
+4. An input is acked only once the broker took every output it caused (`agents.delivery.DeliveryGuard`,
+   attached with `set_delivery_guard`): Faust acks when the agent moves on, before the producer's answer.
+
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
 committed position was never acked, so everything after it is redelivered by the next restart.
@@ -26,6 +29,7 @@ import structlog
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
+from agents.delivery import DeliveryGuard
 from app.readiness import AckedPositions
 
 log = structlog.get_logger(__name__)
@@ -36,10 +40,15 @@ HELD_WARN_S = 30.0
 
 
 _INSTANCE_ATTR = "_fraudstream_group_instance_id"
+_GUARD_ATTR = "_fraudstream_delivery_guard"
 
 
 def set_instance_id(app: Any, instance_id: str | None) -> None:
     setattr(app, _INSTANCE_ATTR, instance_id)
+
+
+def set_delivery_guard(app: Any, guard: DeliveryGuard) -> None:
+    setattr(app, _GUARD_ATTR, guard)
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -57,16 +66,30 @@ class _Consumer(faust_aiokafka.Consumer):
         super().__init__(*args, **kwargs)
         self.acked_positions = AckedPositions()
         self._held_since: dict[Any, float] = {}
+        self.log_starts: dict[tuple[str, int], int] = {}
 
     def ack(self, message: Any) -> bool:
+        guard: DeliveryGuard | None = getattr(self.app, _GUARD_ATTR, None)
+        if guard is not None and guard.defer(message, self._ack_delivered):
+            return False  # acked by the guard once the broker has taken the outputs; never when it refused one
+        return self._ack_delivered(message)
+
+    def _ack_delivered(self, message: Any) -> bool:
         acked = bool(super().ack(message))
         if acked:
             self.acked_positions.acked(message.tp.topic, message.tp.partition, message.offset)
         return acked
 
+    def log_start(self, topic: str, partition: int, offset: int) -> None:
+        """The partition's first offset is `offset`: the messages below it are gone (retention), so the commit
+        guard must not wait for them to be acked (`app.offset_gaps` finds these at assignment)."""
+        self.log_starts[(topic, partition)] = offset
+
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset[tp]
         acked = self._acked[tp]
+        if committed is not None:  # a committed offset below the log start: its message will never arrive
+            committed = max(committed, self.log_starts.get((tp.topic, tp.partition), committed))
         if committed is not None and acked and not self._gap[tp] and min(acked) > committed:
             self._held(tp, committed, min(acked))
             return None  # the message at `committed` was never acked: committing past it would lose it

@@ -49,6 +49,8 @@ FAMILIES = (
                                                        "decision (not new decisions)"),
     Family("decisions.", "decisions", "decisions made, by action", ("action",)),
     Family("dead_letter.", "dead_letters", "records dead-lettered, by code", ("code",)),
+    Family("records.skipped", "records_skipped", "records deleted (retention) before this group read them; each "
+                                                 "gap is dead-lettered as offsets_out_of_range"),
     Family("control.refused.", "control_refused", "control records refused, by code", ("code",)),
     Family("stage.", "stage_events", "events through a stage, by outcome", ("stage", "status")),
 )

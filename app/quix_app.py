@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+from typing import Any
 
 import structlog
 from quixstreams.state.rocksdb import RocksDBOptions
@@ -15,6 +16,7 @@ from agents.quix_dataframes import QuixPipeline, build_dataframes
 from app.control import ControlPlane, StrategyHolder
 from app.localkafka import wait_ready
 from app.observability import observe_worker
+from app.offset_gaps import GapReport, find_gaps
 from app.quix_hooks import ObservedApplication
 from app.readiness import AckedPositions, Assignment
 from app.settings import Settings
@@ -72,12 +74,38 @@ def restart_in_place(settings: Settings, error: BaseException) -> None:
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - our own command line
 
 
+def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions: list[Any]) -> None:
+    """Dead-letter a gap report for each newly assigned partition whose committed offset retention overtook
+    (`app.offset_gaps`): librdkafka would reset it to the log start without a word. Runs in the assignment
+    callback, before the partitions are processed, so nothing is committed past the gap yet."""
+    from confluent_kafka import Producer, TopicPartition
+
+    try:
+        committed = {(tp.topic, tp.partition): tp.offset
+                     for tp in consumer.committed([TopicPartition(tp.topic, tp.partition) for tp in partitions],
+                                                  timeout=10)}
+        log_start = {tp: consumer.get_watermark_offsets(TopicPartition(*tp), timeout=10, cached=False)[0]
+                     for tp, offset in committed.items() if offset >= 0}
+    except Exception as error:  # the check must not stop the worker; its failure is loud instead
+        log.error("offsets.gap_check_failed", error=f"{type(error).__name__}: {error}"[:300])
+        return
+    records = report.records(find_gaps(committed, log_start))
+    if records:
+        producer = Producer({"bootstrap.servers": settings.bootstrap_servers})
+        for topic, key, value in records:
+            producer.produce(topic, value, key)
+        if producer.flush(10):
+            log.error("offsets.gap_report_unsent", reports=len(records))
+
+
 def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
     holder = holder or StrategyHolder.from_files(settings)
     acked = AckedPositions()
     app = build_application(settings, acked)
     pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
+    report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
+    app.on_assigned = lambda consumer, partitions: report_gaps(settings, report, consumer, partitions)
     logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.

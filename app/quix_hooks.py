@@ -7,6 +7,7 @@ recovered when the state manager has no changelog partition left to replay.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from quixstreams import Application
@@ -18,10 +19,14 @@ class ObservedApplication(Application):
     def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.assignment = assignment
+        # called with the consumer and the newly assigned partitions, before any of them is processed
+        self.on_assigned: Callable[[Any, list[Any]], None] | None = None
 
     def _on_assign(self, consumer: Any, topic_partitions: list[Any]) -> None:
         super()._on_assign(consumer, topic_partitions)
         self.assignment.assigned((tp.topic, tp.partition) for tp in topic_partitions)
+        if self.on_assigned is not None:
+            self.on_assigned(consumer, topic_partitions)
 
     def _on_revoke(self, consumer: Any, topic_partitions: list[Any]) -> None:
         self.assignment.revoked((tp.topic, tp.partition) for tp in topic_partitions)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 import asyncio
 
-import faust
-
-from app.faust_app import build_app
 from app.logs import configure_logging
 from app.settings import Settings
 from app.topics import ensure_topics
@@ -26,6 +23,10 @@ def run_worker(settings: Settings) -> None:
                 restart_in_place(settings, error)
             raise
         return
+    import faust  # the Quix Streams worker never imports Faust (about a second of its start)
+
+    from app.faust_app import build_app
+
     if settings.uvloop:
         import mode.loop
 

@@ -36,6 +36,9 @@ class DeadLetterCode(StrEnum):
     STORE_REJECTED = "store_rejected"  # the risk service's store refused a valid output record (e.g. a value too long)
     CONTROL_TOO_MANY_RULES = "control_too_many_rules"  # a ruleset over FRAUDSTREAM_RULES_MAX_RULES
     CONTROL_LIST_TOO_LARGE = "control_list_too_large"  # a named list over FRAUDSTREAM_RULES_MAX_LIST_ITEMS
+    # a gap report: records [offset, offset + skipped) were deleted (retention) before the group read them;
+    # errors[0] has committed_offset, log_start_offset and skipped
+    OFFSETS_OUT_OF_RANGE = "offsets_out_of_range"
 
 
 class ErrorDetail(Message):

@@ -5,35 +5,21 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic_settings import BaseSettings
 from rich.console import Console
 
+from app.commands.settings_options import Bootstrap, Prefix, setting_option, settings_from
 from app.exceptions import ReplayError
 from app.field_mapping import IDENTITY, FieldMapping, load_mapping, zone_of
 from app.history_input import FileInput
 from app.import_preview import preview, render_preview
-from app.settings import Settings, build_settings, env_name
 
-
-def setting_option(field: str, *names: str, help: str, settings: type[BaseSettings] = Settings) -> Any:
-    """A `typer.Option` for the settings field `field`, read from the same variable the settings read."""
-    return typer.Option(*names, envvar=env_name(field, settings), show_envvar=True, help=help)
-
-
-Bootstrap = Annotated[str | None, setting_option("bootstrap_servers", "--bootstrap", help="Kafka bootstrap servers")]
-Prefix = Annotated[str | None, setting_option("topic_prefix", "--topic-prefix",
-                                              help="prefix on every topic (sandboxes)")]
+__all__ = ["Author", "Bootstrap", "Prefix", "setting_option", "settings_from"]
 
 Author = Annotated[str, typer.Option(default_factory=getpass.getuser, show_default="your user name",
                                      help="who does it (recorded on the control topic)")]
-
-
-def settings_from(**overrides: Any) -> Settings:
-    """Flags win over the environment; unset flags leave the environment (or defaults) in charge."""
-    return build_settings(Settings, **{key: value for key, value in overrides.items() if value is not None})
 
 
 # The import of outside history (backtest, model history, replay): one set of options, one meaning.

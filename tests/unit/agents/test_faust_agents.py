@@ -20,8 +20,11 @@ def _app_and_sent(monkeypatch, tmp_path, **overrides):
     app.finalize()
     sent: list[tuple[str, bytes, dict]] = []
 
-    async def capture(topic: str, key: bytes, value: bytes, headers=None) -> None:
+    async def capture(topic: str, key: bytes, value: bytes, headers=None) -> asyncio.Future:
         sent.append((topic, key, orjson.loads(value)))
+        delivered = asyncio.get_running_loop().create_future()
+        delivered.set_result(None)
+        return delivered
 
     monkeypatch.setattr(app.fraudstream_pipeline.emitter, "send", capture)
     for table in app.tables.values():  # no broker: keep table writes local

@@ -1,3 +1,4 @@
+from aiokafka.structs import TopicPartition
 from faust.transport import drivers
 
 from app import kafka_transport
@@ -14,26 +15,37 @@ def test_our_consumer_builds_the_short_poll_consumer_thread():
     assert kafka_transport.FETCH_MAX_WAIT_MS < 1500
 
 
+TP = TopicPartition("tx", 0)
+
+
 def _consumer(committed, acked):
     from collections import defaultdict
 
     from intervaltree import IntervalTree
 
     consumer = object.__new__(kafka_transport.Transport.Consumer)
-    consumer._committed_offset = defaultdict(lambda: None, {"tp": committed})
-    consumer._acked = defaultdict(list, {"tp": list(acked)})
-    consumer._acked_index = defaultdict(set, {"tp": set(acked)})
+    consumer._committed_offset = defaultdict(lambda: None, {TP: committed})
+    consumer._acked = defaultdict(list, {TP: list(acked)})
+    consumer._acked_index = defaultdict(set, {TP: set(acked)})
     consumer._gap = defaultdict(IntervalTree)
     consumer._held_since = {}
+    consumer.log_starts = {}
     return consumer
 
 
 def test_a_commit_never_steps_over_an_unacked_message_at_the_head():
-    assert _consumer(committed=185, acked=[186, 187])._new_offset("tp") is None  # 185 was skipped, not acked
+    assert _consumer(committed=185, acked=[186, 187])._new_offset(TP) is None  # 185 was skipped, not acked
 
 
 def test_a_commit_advances_over_contiguous_acked_messages():
-    assert _consumer(committed=185, acked=[185, 186, 188])._new_offset("tp") == 187
+    assert _consumer(committed=185, acked=[185, 186, 188])._new_offset(TP) == 187
+
+
+def test_a_commit_steps_over_a_message_retention_deleted_at_the_committed_offset():
+    """Without the log start the guard waited for 185 forever: it was deleted, so it never arrives."""
+    consumer = _consumer(committed=185, acked=[186, 187])
+    consumer.log_start("tx", 0, 186)
+    assert consumer._new_offset(TP) == 188
 
 
 def test_the_worker_consumer_carries_the_static_instance_id(tmp_path):
@@ -75,6 +87,25 @@ def test_ack_keeps_the_acked_position_for_the_metric(monkeypatch):
 
     consumer = object.__new__(kafka_transport.Transport.Consumer)
     consumer.acked_positions = AckedPositions()
+    consumer.app = SimpleNamespace()
     monkeypatch.setattr(drivers.aiokafka.Consumer, "ack", lambda self, m: True)
     consumer.ack(SimpleNamespace(tp=SimpleNamespace(topic="t", partition=1), offset=41))
     assert consumer.acked_positions.snapshot() == {("t", 1): 42}
+
+
+def test_ack_waits_for_the_guard_until_the_outputs_are_delivered(monkeypatch):
+    from types import SimpleNamespace
+
+    from agents.delivery import DeliveryGuard
+    from app.readiness import AckedPositions
+
+    consumer = object.__new__(kafka_transport.Transport.Consumer)
+    consumer.acked_positions = AckedPositions()
+    consumer.app = SimpleNamespace()
+    guard = DeliveryGuard(on_failure=lambda m, e: None)
+    kafka_transport.set_delivery_guard(consumer.app, guard)
+    monkeypatch.setattr(drivers.aiokafka.Consumer, "ack", lambda self, m: True)
+    message = SimpleNamespace(tp=SimpleNamespace(topic="t", partition=1), offset=41)
+    guard.refuse(message, RuntimeError("refused"))
+    assert consumer.ack(message) is False
+    assert consumer.acked_positions.snapshot() == {}

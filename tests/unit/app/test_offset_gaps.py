@@ -1,0 +1,28 @@
+"""Gap reports: a committed offset below the log start is found, logged, counted and dead-lettered."""
+
+import orjson
+from structlog.testing import capture_logs
+
+from agents.handlers import Counters
+from app.offset_gaps import GapReport, OffsetGap, find_gaps
+from schemas.dead_letter import DeadLetter
+
+
+def test_only_committed_offsets_below_the_log_start_are_gaps():
+    committed = {("tx", 0): 5, ("tx", 1): 12, ("tx", 2): -1, ("tx", 3): 40}
+    log_start = {("tx", 0): 12, ("tx", 1): 12, ("tx", 2): 9}
+    assert find_gaps(committed, log_start) == [OffsetGap("tx", 0, 5, 12)]
+
+
+def test_a_gap_is_logged_as_an_error_counted_and_dead_lettered_in_the_published_schema():
+    counters = Counters()
+    with capture_logs() as logs:
+        [(topic, key, value)] = GapReport(counters, "dead-letter", clock=lambda: 1_700_000_000.0).records(
+            [OffsetGap("tx", 3, 5, 12)])
+    assert (topic, key) == ("dead-letter", b"tx:3")
+    letter = DeadLetter.model_validate(orjson.loads(value))
+    assert (letter.source_topic, letter.partition, letter.offset, letter.error.code) == (
+        "tx", 3, 5, "offsets_out_of_range")
+    assert letter.errors == [{"committed_offset": "5", "log_start_offset": "12", "skipped": "7"}]
+    assert counters.counts == {"dead_letter.offsets_out_of_range": 1, "records.skipped": 7}
+    assert [(e["event"], e["log_level"], e["skipped"]) for e in logs] == [("offsets.out_of_range", "error", 7)]
