@@ -121,6 +121,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     decider = Decider(app.state.settings, app.state.metrics)
     await decider.start()
     app.state.decider = decider
+    app.state.ready_checks["decision_replies"] = decider.replies.ready
     try:
         yield
     finally:

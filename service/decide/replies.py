@@ -56,6 +56,10 @@ class Replies:
         if self._consumer is not None:
             await self._consumer.stop()
 
+    def ready(self) -> bool:
+        """Positioned on every partition and reading (a crashed loop is not ready)."""
+        return self._task is not None and not self._task.done()
+
     def waiter(self, transaction_id: str) -> tuple[asyncio.Future[dict[str, Any]], bool]:
         """The future for `transaction_id` and whether this call created it (only the creator publishes)."""
         found = self.pending.get(transaction_id)
