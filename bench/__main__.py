@@ -111,13 +111,14 @@ def _api(args: argparse.Namespace, dev: DevSettings, console: Console) -> dict[s
 def _print_api(result: dict[str, Any], console: Console) -> None:
     table = Table(title="decision API: HTTP round trip vs the pipeline's produce→decision (one quix worker, "
                         "same run)")
-    for column in ("offered req/s", "API p50", "API p99", "in handler (mean)", "fallback share", "errors",
-                   "pipeline p50", "pipeline p99"):
+    for column in ("offered req/s", "API p50", "API p99", "in handler (mean)", "service CPU / request",
+                   "fallback share", "errors", "pipeline p50", "pipeline p99"):
         table.add_column(column, justify="right")
     for rate, row in result.items():
         api, pipeline = row["api"], row["pipeline"]
         table.add_row(str(rate), f"{api['p50_ms']:.1f} ms", f"{api['p99_ms']:.1f} ms",
-                      f"{api['server_mean_ms']:.1f} ms", f"{api['fallback_share']:.1%}", str(api["errors"]),
+                      f"{api['server_mean_ms']:.1f} ms", f"{api['service_cpu_ms_per_request']:.2f} ms",
+                      f"{api['fallback_share']:.1%}", str(api["errors"]),
                       f"{pipeline['p50_ms']:.1f} ms",
                       f"{pipeline['p99_ms']:.1f} ms")
     console.print(table)

@@ -3,13 +3,16 @@ pipeline's own produce→decision latency measured in the same run, on the same 
 
 The service runs as `fraudstream service run` in its own process (sink off, so only the decision path is
 measured); the HTTP client is this process (httpx, one connection pool), firing requests on schedule (open
-loop) so a slow answer does not slow the offered rate. Transactions are `pipeline_bench.transactions`:
+loop) so a slow answer does not slow the offered rate. Besides latency, it reports the CPU the service process
+and the client spent per request: on a machine shared with other jobs, latency measures the machine, CPU per
+request measures the service. Transactions are `pipeline_bench.transactions`:
 channels mobile, online and quickpay (150 ms -> ALLOW) and pos (300 ms -> CHALLENGE), the default deadlines.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import shutil
 import subprocess
 import tempfile
@@ -100,6 +103,13 @@ async def _server_seconds(url: str) -> tuple[float, float]:
     return totals["sum"], totals["count"]
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process used so far (Linux /proc): the service's cost per request, which
+    a machine shared with other jobs does not distort the way it distorts latency."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 async def measure(bootstrap: str, *, rates: tuple[int, ...] = (50, 100, 200), seconds: float = 5.0,
                   accounts: int = 20_000) -> dict[str, Any]:
     workdir = Path(tempfile.mkdtemp(prefix="fs-bench-api-"))
@@ -114,15 +124,19 @@ async def measure(bootstrap: str, *, rates: tuple[int, ...] = (50, 100, 200), se
         if warm.received < warm.sent:
             raise RuntimeError(f"worker did not decide the warm-up ({warm.received}/{warm.sent}); see {workdir}")
         service, url, key = _start_service(bootstrap, run, workdir)
+        pid = service.pid
         await _wait_up(url)
         await http_load(url, key, [v for _, _, v in transactions(100, accounts, 1_000_000, base_ms)], 50)  # warm
         offset = 2_000_000
         for rate in rates:
             n = int(rate * seconds)
-            before = await _server_seconds(url)
-            api = await http_load(url, key, [v for _, _, v in transactions(n, accounts, offset, base_ms)], rate)
-            after = await _server_seconds(url)
+            bodies = [v for _, _, v in transactions(n, accounts, offset, base_ms)]
+            before, cpu_before, client_before = await _server_seconds(url), cpu_seconds(pid), time.process_time()
+            api = await http_load(url, key, bodies, rate)
+            after, cpu_after, client_after = await _server_seconds(url), cpu_seconds(pid), time.process_time()
             api["server_mean_ms"] = (after[0] - before[0]) / max(after[1] - before[1], 1) * 1000
+            api["service_cpu_ms_per_request"] = (cpu_after - cpu_before) / n * 1000
+            api["client_cpu_ms_per_request"] = (client_after - client_before) / n * 1000
             pipeline = await run_load(bootstrap, f"{run}transactions", f"{run}risk-decisions",
                                       transactions(n, accounts, offset + n, base_ms), _tx_id, rate, timeout_s=60)
             offset += 2 * n

@@ -26,6 +26,7 @@ from service.api import query
 from service.decide import api as decide
 from service.exceptions import ServiceError
 from service.sink import StoreSink
+from service.store.api_keys import KeyCache
 from service.store.engine import migrate, open_engine
 
 log = structlog.get_logger(__name__)
@@ -89,6 +90,7 @@ def create_app(settings: Settings, *, routers: Sequence[APIRouter] = (), lifespa
                               "versions). Every call needs an API key (X-API-Key) and sees its branch scope only.")
     app.state.settings, app.state.store, app.state.sink = settings, engine, None
     app.state.ready_checks = {"store": lambda: False}  # until the lifespan has opened and migrated it
+    app.state.key_cache = KeyCache(settings.api_key_cache_s)
     app.add_exception_handler(ServiceError, _service_error)
     app.include_router(query.router)
     for router in routers:

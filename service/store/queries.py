@@ -121,6 +121,18 @@ def get_decision(connection: Connection, transaction_id: str, scope: Scope) -> d
     return record(row.record)
 
 
+def decisions_by_id(connection: Connection, transaction_ids: Sequence[str],
+                    chunk: int = 500) -> dict[str, tuple[str, str]]:
+    """transaction id -> (branch path, record) of those stored, for many ids at once (no scope check: the
+    caller checks each)."""
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(transaction_ids), chunk):
+        rows = connection.execute(select(DecisionRow.transaction_id, DecisionRow.branch_path, DecisionRow.record)
+                                  .where(DecisionRow.transaction_id.in_(transaction_ids[start:start + chunk])))
+        found.update((row.transaction_id, (row.branch_path, row.record)) for row in rows)
+    return found
+
+
 def list_decisions(connection: Connection, scope: Scope, filters: Filters, *, cursor: Cursor | None = None,
                    limit: int = 100, entity: tuple[str, str] | None = None) -> Page:
     """With a `rule`, the page walks that rule's hits in time order (index rule_id, time) and joins each to its
