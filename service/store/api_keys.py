@@ -6,7 +6,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from service import keys
 from service.exceptions import NotFound, QueryInvalid, Unauthenticated
@@ -30,7 +30,7 @@ def create_key(engine: Engine, name: str, scope: str, now_ms: int) -> str:
         raise QueryInvalid("a key needs a name of 1-128 characters")
     new = keys.generate()
     with engine.begin() as connection:
-        connection.execute(ApiKeyRow.__table__.insert().values(
+        connection.execute(insert(ApiKeyRow).values(
             key_id=new.key_id, name=name.strip(), scope=str(checked), secret_sha256=new.secret_sha256,
             created_at_ms=now_ms, revoked_at_ms=None))
     return new.plaintext

@@ -80,8 +80,8 @@ def _rule_filter(transaction_id: Any, rule: str | None) -> list[ColumnElement[bo
     return [exists().where(RuleHitRow.transaction_id == transaction_id, RuleHitRow.rule_id == rule)]
 
 
-def _paged(connection: Connection, query: Select[Any], time_col: Any, key_col: Any, cursor: Cursor | None,
-           limit: int, shape: Any) -> Page:
+def _paged(connection: Connection, query: Select[*tuple[Any, ...]], time_col: Any, key_col: Any,
+           cursor: Cursor | None, limit: int, shape: Any) -> Page:
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryInvalid(f"limit {limit} is outside 1..{MAX_LIMIT}")
     if cursor is not None:
