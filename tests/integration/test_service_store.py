@@ -18,7 +18,7 @@ def test_the_migrations_build_exactly_the_models(store_url):
     engine = open_engine(store_url)
     migrate(engine)
     migrate(engine)  # at head: a second start changes nothing
-    assert current_revision(engine) == "0001"
+    assert current_revision(engine) == "0002"
     with engine.connect() as connection:
         assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
     engine.dispose()
