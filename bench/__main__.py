@@ -150,7 +150,7 @@ def _print_service(result: dict[str, Any], console: Console) -> None:
             for s in stores))
     console.print(table)
     for name, plan in result["postgresql"].get("plans", {}).items():
-        scans = sorted({line.strip().split(" on ")[0].lstrip("-> ") for line in plan if " on " in line})
+        scans = sorted({line.strip().lstrip("-> ").split("  (")[0] for line in plan if "Scan" in line})
         console.print(f"PostgreSQL plan, {name}: {', '.join(scans)}")
 
 

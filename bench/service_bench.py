@@ -124,6 +124,7 @@ def sink_through_kafka(url: str, raws: list[bytes], bootstrap: str) -> float:
     thread = threading.Thread(target=sink.run, args=(stop,), daemon=True)
     thread.start()
     first: tuple[float, int] | None = None
+    started = time.perf_counter()
     deadline = time.monotonic() + 300
     while sink.stats.records < len(raws) and time.monotonic() < deadline:
         if first is None and sink.stats.records:
@@ -133,8 +134,10 @@ def sink_through_kafka(url: str, raws: list[bytes], bootstrap: str) -> float:
     stop.set()
     thread.join(30)
     engine.dispose()
-    if first is None or sink.stats.records < len(raws):
+    if sink.stats.records < len(raws):
         raise RuntimeError(f"sink stored {sink.stats.records} of {len(raws)} records")
+    if first is None:  # everything came in the first batch: no batch to start the clock from but the join
+        first = (started, 0)
     return (len(raws) - first[1]) / (done - first[0])
 
 
