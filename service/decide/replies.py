@@ -225,6 +225,7 @@ class Publisher:
             await asyncio.to_thread(self._thread.join, 10)
         if self._producer is not None:
             await asyncio.to_thread(self._producer.flush, 5)
+            self._producer = None  # librdkafka's threads end with the object, not at interpreter exit
 
 
 def _settle(future: asyncio.Future[None], error: KafkaError | None) -> None:
