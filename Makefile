@@ -8,7 +8,7 @@ STAMP  := $(VENV)/.installed-$(shell cat $(wildcard $(LOCK)) pyproject.toml | ck
 PIP    := $(BIN)/python -m pip -q --disable-pip-version-check
 export PYTHONUNBUFFERED := 1
 
-.PHONY: install lock kafka-jars postgres kafka-up kafka-down test test-unit test-integration demo bench chaos lint schemas clean
+.PHONY: install lock kafka-jars postgres browser screenshots kafka-up kafka-down test test-unit test-integration demo bench chaos lint schemas clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,14 @@ postgres:                    ## PostgreSQL server binaries for the store's tests
 	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1 || \
 	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql; }
 
+browser:                     ## headless Chromium and its driver for the console's browser tests (apt-get when missing)
+	@test -x /usr/bin/chromium -a -x /usr/bin/chromedriver || \
+	  { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium chromium-driver; }
+
+screenshots: install browser ## the console's README screenshots (docs/console/*.png) from a headless Chromium
+	@fc-list :lang=zh | grep -q . || { apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends fonts-wqy-microhei; }
+	$(BIN)/python -m tests.integration.console_screenshots docs/console
+
 kafka-up: kafka-jars         ## start a local broker named "dev" and print its bootstrap address
 	$(BIN)/python -m app.localkafka up --name dev
 
@@ -53,7 +61,7 @@ quality: install             ## the model quality bar on a month of simulated tr
 	@echo "==================== gate: model quality bar (no broker) ===================="
 	$(BIN)/python -m pytest -m quality $(PYTEST_ARGS)
 
-test-integration: kafka-jars postgres ## a real broker and PostgreSQL per session, every worker test on both engines
+test-integration: kafka-jars postgres browser ## a real broker and PostgreSQL per session, every worker test on both engines
 	@echo "==================== gate: integration tests (a real Kafka broker, PostgreSQL) ===================="
 	$(BIN)/python -m pytest -m integration $(PYTEST_ARGS)
 

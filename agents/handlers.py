@@ -19,9 +19,7 @@ import structlog
 from agents import envelope
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
 from agents.emit import Emitter
-from agents.first_decision import FirstDecisionConfig, Recorded
-from agents.first_decision import find as find_decided
-from agents.first_decision import record as record_decided
+from agents.first_decision import FirstDecisionConfig, FirstDecisions, Recorded
 from agents.topology import TopicNames
 from risk.decision import Assessment, Strategy, build_outputs
 from risk.facts import TxFacts, facts_from, location_cell
@@ -109,7 +107,7 @@ class DeadLetters:
         return result.message
 
 
-def _original(env: envelope.Envelope) -> Source | None:
+def _original(env: envelope.TxEnvelope) -> Source | None:
     """The input as it was first read, carried through the re-key hop so a duplicate can be dead-lettered whole."""
     carried = envelope.original(env)
     if carried is None:
@@ -120,7 +118,7 @@ def _original(env: envelope.Envelope) -> Source | None:
 
 def _scoring_failed(facts: TxFacts, error: Exception) -> Rejection:
     """The dead letter of a transaction that could not be scored keeps the cause's own code (e.g. a rule's
-    RULE_RUNTIME or FEATURE_TYPE, a model's), so the row can be triaged without the worker log."""
+    rule_runtime or feature_type, a model's), so the row can be triaged without the worker log."""
     code, message = str(getattr(error, "code", type(error).__name__)), str(error)[:500]
     return Rejection(DeadLetterCode.SCORING_FAILED,
                      f"transaction {facts.transaction_id} could not be scored: [{code}] {message}", [],
@@ -169,7 +167,7 @@ class AccountHandler:
 
     def on_rekeyed(self, source: Source) -> None:
         """Inputs whose producer keyed them by something else arrive here keyed by account id."""
-        env = envelope.decode(source.value or b"{}")
+        env = envelope.decode_rekeyed(source.value or b"{}")
         if env["k"] == "event":
             self._apply_event(AccountEventFacts(**env["ev"]))
         else:
@@ -220,7 +218,7 @@ class EntityHandler:
         self._next_topic, self._next_stage, self._limits, self._counters = next_topic, next_stage, limits, counters
 
     def on_envelope(self, source: Source) -> None:
-        env = envelope.decode(source.value or b"{}")
+        env = envelope.decode_stage(source.value or b"{}")
         if env["k"] == "label":
             self._apply_label(source.key or b"", env)
             return
@@ -235,13 +233,13 @@ class EntityHandler:
             self._states.save(key.encode(), outcome.state)
         self.forward(facts, env, source)
 
-    def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
+    def forward(self, facts: TxFacts, env: envelope.TxEnvelope, source: Source) -> None:
         """To the next entity stage keyed by its entity, or (last stage) to the score stage keyed by account."""
         assert self._next_topic is not None
         key = facts.account_id.encode() if self._next_stage is None else _stage_key(self._next_stage, facts)
         self._emitter.send(self._next_topic, key, orjson.dumps(env))
 
-    def _apply_label(self, key: bytes, env: envelope.Envelope) -> None:
+    def _apply_label(self, key: bytes, env: envelope.LabelEnvelope) -> None:
         state = self._states.load(key) or self._stage.new_state()
         apply_label(state, env["tx_id"], env["fraud"], env["confirmed_ms"], self._limits.stage)
         self._states.save(key, state)
@@ -263,8 +261,8 @@ class ScoreHandler:
         self._emitter, self._topics, self._counters = emitter, topics, counters
         self._strategy_source, self._clock = strategy_source, clock
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
-        self._decided = StateStore(decided) if decided is not None else None
-        self._first_decision = first_decision or FirstDecisionConfig()
+        self._decided = (FirstDecisions(decided, first_decision or FirstDecisionConfig())
+                         if decided is not None else None)
 
     def on_envelope(self, source: Source) -> None:
         self.on_batch([source])
@@ -276,19 +274,18 @@ class ScoreHandler:
     def on_batch(self, sources: Sequence[Source]) -> None:
         items = []
         for source in sources:
-            env = envelope.decode(source.value or b"{}")
+            env = envelope.decode_tx(source.value or b"{}")
             items.append((source, env, TxFacts.from_dict(env["tx"])))
         self.score(items)
 
-    def score(self, items: Sequence[tuple[Source, envelope.Envelope, TxFacts]]) -> None:
+    def score(self, items: Sequence[tuple[Source, envelope.TxEnvelope, TxFacts]]) -> None:
         """Decide `(source, envelope, facts)` items together; a batch of one takes the single-event path
         (the same result, without the cost of building one-row columns). A redelivered transaction is scored
         too (rare: not worth a second pass over the record), then answered from the record."""
         for item, result in zip(items, self._assess(items), strict=True):
             source, env, fact = item
             key = fact.account_id.encode()
-            decided = self._decided.load(key) if self._decided is not None else None
-            first = find_decided(decided, fact.transaction_id)
+            first = self._decided.find(key, fact.transaction_id) if self._decided is not None else None
             if first is not None:
                 self._counters.add("decisions.repeated")
                 self._send(fact, first)
@@ -301,13 +298,12 @@ class ScoreHandler:
                                     timings_ms=env["t"])
             first = Recorded(outputs.decision, outputs.alert, outputs.blocks, env["in"], env["tag"])
             if self._decided is not None:
-                self._decided.save(key, record_decided(decided, fact.transaction_id, fact.event_time_ms, first,
-                                                       self._first_decision))
+                self._decided.record(key, fact.transaction_id, fact.event_time_ms, first)
             self._counters.add(f"decisions.{assessment.action.value}")
             self._observe(env)
             self._send(fact, first)
 
-    def _assess(self, items: Sequence[tuple[Source, envelope.Envelope, TxFacts]]
+    def _assess(self, items: Sequence[tuple[Source, envelope.TxEnvelope, TxFacts]]
                 ) -> list[tuple[Assessment, Strategy, ResponsePlan] | Exception]:
         if not items:
             return []
@@ -330,14 +326,14 @@ class ScoreHandler:
         return [assessment if isinstance(assessment, Exception) else (assessment, strategy, responses)
                 for assessment in assessments]
 
-    def _assess_one(self, strategy: Strategy, env: envelope.Envelope, facts: TxFacts) -> Assessment | Exception:
+    def _assess_one(self, strategy: Strategy, env: envelope.TxEnvelope, facts: TxFacts) -> Assessment | Exception:
         try:
             return strategy.assess(env["f"], facts)
         except Exception as ex:
             log.exception("score.row_failed", transaction_id=facts.transaction_id, error=repr(ex))
             return ex
 
-    def _observe(self, env: envelope.Envelope) -> None:
+    def _observe(self, env: envelope.TxEnvelope) -> None:
         """End to end = decision time - ingest time (the account stage's clock when it first read the
         transaction): every hop and stage of the pipeline, not the time spent waiting in `transactions`."""
         self._counters.observe_ms("end_to_end", self._clock() * 1000 - env["in"])
@@ -365,7 +361,7 @@ class InlineScoringHandler(EntityHandler):
         super().__init__(stage, table, score.emitter, None, None, limits, counters)
         self._score = score
 
-    def forward(self, facts: TxFacts, env: envelope.Envelope, source: Source) -> None:
+    def forward(self, facts: TxFacts, env: envelope.TxEnvelope, source: Source) -> None:
         self._score.score([(source, env, facts)])
 
 

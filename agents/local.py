@@ -24,7 +24,12 @@ from risk.validation import TimeBounds
 
 
 class _Forgetful(dict[bytes, bytes]):
+    """Offline runs keep no first-decision record: nothing is redelivered there."""
+
     def __setitem__(self, key: bytes, value: bytes) -> None:
+        pass
+
+    def __delitem__(self, key: bytes) -> None:
         pass
 
 

@@ -119,6 +119,7 @@ class DemoRun:
         self.app_id = f"fraudstream-{run}"
         self.service: subprocess.Popen[bytes] | None = None
         self.service_url, self.service_key = "", ""
+        self.console_users: list[tuple[str, str, str, str]] = []
         self.store_url = f"sqlite:///{self.workdir / 'service' / 'store.db'}"
 
     def start_broker(self) -> None:
@@ -159,11 +160,13 @@ class DemoRun:
         engine = open_engine(self.store_url)
         migrate(engine)
         self.service_key = create_key(engine, "demo", "*", int(time.time() * 1000))
+        self.console_users = demo_console_users(engine)
         engine.dispose()
         port = localkafka.free_port()
         env = worker_env(bootstrap=self.bootstrap, prefix=self.prefix, app_id=self.app_id, partitions=4,
                          datadir=self.workdir / "service", store_url=self.store_url, service_port=port,
-                         admin_token=self.token, log_level="warning")
+                         admin_token=self.token, log_level="warning",
+                         console_cookie_secure="false")  # loopback only: any browser keeps the cookie on http
         self.service = spawn_cli(["service", "run"], env, self.workdir / "service.log")
         self.service_url = f"http://127.0.0.1:{port}"
         self.procs.append(self.service)
@@ -305,6 +308,27 @@ def summary(stats: DemoStats, elapsed_s: float) -> Table:
     return table
 
 
+DEMO_USERS = (("demo.analyst", "analyst", "44/4401"), ("demo.supervisor", "supervisor", "44"),
+              ("demo.admin", "admin", "*"))
+
+
+def demo_console_users(engine: Any) -> list[tuple[str, str, str, str]]:
+    """The demo's console users with one-time passwords: (user, role, scope, password)."""
+    from service.console.users import create_user
+
+    made = [create_user(engine, name, role, scope, int(time.time() * 1000)) for name, role, scope in DEMO_USERS]
+    return [(c.user.username, c.user.role, str(c.user.scope), str(c.password)) for c in made]
+
+
+def console_table(service_url: str, users: list[tuple[str, str, str, str]]) -> Table:
+    table = Table(title=f"analyst console: {service_url}/console (one-time passwords, this run only)")
+    for column in ("user", "role", "branch scope", "password"):
+        table.add_column(column)
+    for row in users:
+        table.add_row(*row)
+    return table
+
+
 def run_demo(dev: DevSettings, customers: int, seed: int) -> int:
     """The demo as `dev` sets it up (duration, rate, workers); 0 when decisions came back for every send."""
     console = Console()
@@ -321,6 +345,7 @@ def run_demo(dev: DevSettings, customers: int, seed: int) -> int:
         console.print(f"risk service: {demo.service_url} (API docs {demo.service_url}/docs), key for this run:\n"
                       f"  curl -s -H 'X-API-Key: {demo.service_key}' '{demo.service_url}/v1/decisions?action=BLOCK"
                       "&limit=5'", soft_wrap=True)
+        console.print(console_table(demo.service_url, demo.console_users))
         began = time.monotonic()
         stats = asyncio.run(demo.run(console))
         console.print()

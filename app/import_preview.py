@@ -13,6 +13,7 @@ from typing import Any
 
 import orjson
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from app.exceptions import TooManyRejects
@@ -91,6 +92,6 @@ def render_preview(files: list[FilePreview], console: Console) -> bool:
         try:
             tally.check()
         except TooManyRejects as err:
-            console.print(f"[red]a real run would fail:[/red] {str(err).splitlines()[0]}", soft_wrap=True)
+            console.print(f"[red]a real run would fail:[/red] {escape(str(err).splitlines()[0])}", soft_wrap=True)
             ok = False
     return ok

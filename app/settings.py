@@ -93,11 +93,11 @@ class Settings(BaseSettings):
                     "compressed, larger ones are refused at once by the CLI and by workers")
     rules_max_rules: int = Field(
         default=DEFAULT_RULESET_LIMITS.max_rules, ge=1,
-        description="most rules in one ruleset; a larger one is refused at once (TOO_MANY_RULES) by rules "
+        description="most rules in one ruleset; a larger one is refused at once (too_many_rules) by rules "
                     "validate, rules publish and workers")
     rules_max_list_items: int = Field(
         default=DEFAULT_RULESET_LIMITS.max_list_items, ge=1,
-        description="most items in one named list; a larger one is refused at once (LIST_TOO_LARGE)")
+        description="most items in one named list; a larger one is refused at once (list_too_large)")
     max_message_bytes: int = Field(default=64 * 1024, ge=1024, description="larger inputs are dead-lettered")
     max_future_s: int = Field(default=300, ge=0, description="event times further ahead of the clock are rejected")
     max_age_s: int = Field(default=35 * 86_400, ge=0, description="older event times are rejected (0 = no limit)")
@@ -160,6 +160,16 @@ class Settings(BaseSettings):
                                                    "retry is answered before the store has them")
     purge_interval_s: int = Field(default=3600, ge=0, description="how often the service purges expired rows "
                                                                    "(0 = never; `fraudstream service purge`)")
+    console_enabled: bool = Field(default=True, description="the service serves the analyst console at /console")
+    console_language: Literal["zh", "en"] = Field(default="zh", description="analyst console language: zh or en")
+    console_cookie_secure: bool = Field(
+        default=True, description="console session cookie only over HTTPS (browsers also send it to "
+                                  "http://localhost and 127.0.0.1); false only behind plain HTTP on a trusted network")
+    console_session_hours: float = Field(default=8.0, gt=0, le=168, description="a console login lasts this long")
+    console_login_max_failures: int = Field(default=5, ge=1, le=1000,
+                                            description="failed console logins per user and client address "
+                                                        "before further tries are refused for the window")
+    console_login_window_s: int = Field(default=900, ge=1, description="console login rate-limit window")
 
     def resolved_store_url(self) -> str:
         """The store's URL; the embedded SQLite default lives under var/service/."""

@@ -286,6 +286,19 @@ def _restart_figures(seen: Seen, sent: list[tuple[float, str]], restarted_at: li
     return first_decision, catch_up
 
 
+def _settle(row: Row, tail: Tail, load: Paced, marks: list[float]) -> list[float]:
+    """Stop the load, wait for every transaction sent to be decided, and count into `row` what was sent, decided,
+    lost and changed, and the catch-up after each mark (a restart, a resumed broker). Returns the seconds to
+    the first decision after each mark."""
+    load.stop()
+    wanted = {tx_id for _, tx_id in load.sent}
+    tail.wait(lambda s: wanted <= set(s.first_by_tx()), 120)
+    row.sent, row.decided = len(wanted), len(wanted & set(tail.seen.first_by_tx()))
+    row.lost, row.changed = row.sent - row.decided, tail.seen.changed()
+    first_decision, row.catch_up_s = _restart_figures(tail.seen, load.sent, marks)
+    return first_decision
+
+
 def probe_kill_cycles(lab: Lab, engine: str, cycles: int, rate: float, run_s: float) -> Row:
     prefix = lab.prefix()
     worker = lab.worker("w", prefix, engine).start()
@@ -302,12 +315,7 @@ def probe_kill_cycles(lab: Lab, engine: str, cycles: int, rate: float, run_s: fl
                 # the next kill only once this worker decides: each restart is measured on its own
                 tail.wait(partial(_decided_since, restarted_at[-1]), 120)
             time.sleep(run_s)
-            load.stop()
-            wanted = {tx_id for _, tx_id in load.sent}
-            tail.wait(lambda s: wanted <= set(s.first_by_tx()), 120)
-            row.sent, row.decided = len(wanted), len(wanted & set(tail.seen.first_by_tx()))
-            row.lost, row.changed = row.sent - row.decided, tail.seen.changed()
-            row.first_decision_s, row.catch_up_s = _restart_figures(tail.seen, load.sent, restarted_at)
+            row.first_decision_s = _settle(row, tail, load, restarted_at)
             row.worker_up = worker.alive()
     finally:
         worker.kill()
@@ -327,12 +335,7 @@ def probe_two_workers(lab: Lab, engine: str, rate: float, run_s: float) -> Row:
             first.kill()
             killed_at = time.time()
             time.sleep(run_s)
-            load.stop()
-            wanted = {tx_id for _, tx_id in load.sent}
-            tail.wait(lambda s: wanted <= set(s.first_by_tx()), 120)
-            row.sent, row.decided = len(wanted), len(wanted & set(tail.seen.first_by_tx()))
-            row.lost, row.changed = row.sent - row.decided, tail.seen.changed()
-            _, row.catch_up_s = _restart_figures(tail.seen, load.sent, [killed_at])
+            _settle(row, tail, load, [killed_at])  # the survivor took over: no restart of its own to time
             row.worker_up = second.alive()
     finally:
         first.kill()
@@ -356,12 +359,7 @@ def probe_broker_outage(lab: Lab, engine: str, rate: float, outage_s: float) -> 
             os.kill(lab.broker_pid, signal.SIGCONT)
             resumed_at = time.time()
             time.sleep(5)
-            load.stop()
-            wanted = {tx_id for _, tx_id in load.sent}
-            tail.wait(lambda s: wanted <= set(s.first_by_tx()), 120)
-            row.sent, row.decided = len(wanted), len(wanted & set(tail.seen.first_by_tx()))
-            row.lost, row.changed = row.sent - row.decided, tail.seen.changed()
-            row.first_decision_s, row.catch_up_s = _restart_figures(tail.seen, load.sent, [resumed_at])
+            row.first_decision_s = _settle(row, tail, load, [resumed_at])
             row.worker_up = worker.alive()
     finally:
         os.kill(lab.broker_pid, signal.SIGCONT)

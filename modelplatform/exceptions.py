@@ -21,3 +21,9 @@ class TrainingError(PlatformError):
 
 class RegistryError(PlatformError):
     """A registry path, version or pointer is missing or invalid."""
+
+
+class MetricsError(PlatformError):
+    """Scores and labels do not line up, or scores hold NaN."""
+
+    code = "metrics_invalid"

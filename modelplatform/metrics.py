@@ -18,16 +18,12 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from modelplatform.dataset import LabelledSet
-from modelplatform.exceptions import PlatformError
+from modelplatform.exceptions import MetricsError
 
 DAY_MS = 86_400_000
 CHINA_OFFSET_MS = 8 * 3_600_000  # the bank's day runs midnight to midnight Beijing time
 
 Blend = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (rule_score, model_score) → combined
-
-
-class MetricsError(PlatformError):
-    """Scores and labels do not line up, or scores hold NaN."""
 
 
 def _check(y: np.ndarray, scores: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -37,11 +37,13 @@ from modelplatform.metrics import ScoreMetrics, average_precision, score_metrics
 from modelplatform.pipeline import score_set
 from modelplatform.quality import QualitySpec, policy_yaml
 from modelplatform.train import LgbmParams, train_lgbm, train_logistic
-from risk.policy import Combiner, PolicySpec, combine_array, parse_policy
+from risk.policy import Combiner, PolicySpec, Thresholds, combine_array, parse_policy
 
 log = structlog.get_logger(__name__)
 
 LINEAR_WEIGHTS = tuple(round(0.1 * i, 1) for i in range(11))  # model weight of the linear blend
+# A policy that only combines scores: comparing combinations reads no thresholds, but a PolicySpec needs them.
+_SCORING_ONLY = PolicySpec(version="selection", thresholds=(Thresholds(challenge=0.5, review=0.7, block=0.9),))
 
 
 @dataclass(frozen=True)
@@ -156,12 +158,11 @@ def best_combination(ds: LabelledSet, model: np.ndarray, weights: Iterable[float
     """The combination with the highest AP on `ds`: each linear weight, then the fitted logistic combiner
     (a later form replaces an earlier one only when strictly better)."""
     best: tuple[Combination, float] = (Combination("linear", model_weight=0.0), -math.inf)
-    base = PolicySpec(version="selection", thresholds=({"challenge": 0.5, "review": 0.7, "block": 0.9},))
     options = [Combination("linear", model_weight=w) for w in weights]
     options.append(Combination("logistic", combiner=fit_combiner(
         ds.rule_score, model, ds.y, fitted_on=f"validation [{ds.start_ms}, {ds.end_ms}) labels by {ds.cutoff_ms}")))
     for option in options:
-        ap = average_precision(ds.y, combine_array(option.policy(base), ds.rule_score, model))
+        ap = average_precision(ds.y, combine_array(option.policy(_SCORING_ONLY), ds.rule_score, model))
         if ap > best[1]:
             best = (option, ap)
     return best
@@ -210,9 +211,8 @@ def select(meta: HistoryMeta, decisions: Sequence[DecisionRecord], labels: Seque
     split = splits[key]
     model = score_set(train_lgbm(split.train, name="selection", version="val", feature_names=model_features(),
                                  params=best.candidate.params, created_at_ms=0), split.evaluation)
-    base = PolicySpec(version="selection", thresholds=({"challenge": 0.5, "review": 0.7, "block": 0.9},))
     scores = {"model": model, "baseline": baselines[key], "rules": split.evaluation.rule_score,
-              "combined": combine_array(best.combination.policy(base), split.evaluation.rule_score, model)}
+              "combined": combine_array(best.combination.policy(_SCORING_ONLY), split.evaluation.rule_score, model)}
     metrics = {name: score_metrics(split.evaluation, s, k=k, budget=budget) for name, s in scores.items()}
     windows = validation_windows(meta, spec, val_days, best.candidate)
     notes = [f"validation window [{windows['val_start']}, {windows['val_end']}) with labels confirmed by "

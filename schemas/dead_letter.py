@@ -58,5 +58,5 @@ class DeadLetter(Message):
     errors: list[dict[str, str]] = Field(
         default_factory=list,
         description="every validation error (field, type, message); for scoring_failed, the cause with its own "
-                    "error code (e.g. a rule engine's FEATURE_TYPE)")
+                    "error code (e.g. a rule engine's feature_type)")
     received_at: AwareDatetime

@@ -114,6 +114,13 @@ def create_app(settings: Settings, *, routers: Sequence[APIRouter] = (), lifespa
 
 def build(settings: Settings) -> FastAPI:
     """The service as `fraudstream service run` starts it: the composition root for its parts."""
-    app = create_app(settings, routers=[decide.router], lifespans=[decide.lifespan])
+    lifespans: list[Lifespan] = [decide.lifespan]
+    if settings.console_enabled:
+        from service.console import mount as console  # jinja2, argon2: the console's only
+
+        lifespans.append(console.lifespan)
+    app = create_app(settings, routers=[decide.router], lifespans=lifespans)
     decide.install(app)
+    if settings.console_enabled:
+        console.install(app)
     return app

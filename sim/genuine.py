@@ -43,7 +43,7 @@ class GenuineTraffic:
         self._channel_cum = np.cumsum(probs / probs.sum(axis=1, keepdims=True), axis=1)
         self._trip_start = np.zeros(n, dtype=np.int64)
         self._trip_end = np.zeros(n, dtype=np.int64)
-        self._trip_place: dict[int, tuple[float, float, str]] = {}
+        self._trip_place: dict[int, tuple[float, float, str | None]] = {}  # (lat, lon, region code)
 
     def generate(self, start_ms: int, end_ms: int) -> int:
         """Emit genuine records with event times in `[start_ms, end_ms)`; returns the transaction count."""
@@ -104,7 +104,7 @@ class GenuineTraffic:
                     sink.event(t, c, account, kind, channel, device, geo, ip if device else None)
         return changes
 
-    def _where(self, i: int, t: int) -> tuple[float, float, str]:
+    def _where(self, i: int, t: int) -> tuple[float, float, str | None]:
         if self._trip_start[i] <= t < self._trip_end[i]:
             return self._trip_place[i]
         c = self.pop.customers[i]

@@ -1,4 +1,8 @@
-"""Places: the province's cities and counties, far cities for travel and fraud, distances."""
+"""Places: the province's cities and counties, far cities for travel and fraud, noisy phone positions.
+
+For distances use the core's `risk.features.common.haversine_km`, the one the impossible-travel feature uses, so
+a check on simulated travel measures it exactly as the pipeline does.
+"""
 
 from __future__ import annotations
 
@@ -37,14 +41,6 @@ FAR_PLACES: tuple[Place, ...] = (
     Place("Phnom Penh", 11.56, 104.92, None),
     Place("Manila", 14.60, 120.98, None),
 )
-
-
-def km_between(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    """Great-circle distance: what an impossible-travel check compares with elapsed time."""
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 6371.0 * 2 * math.asin(math.sqrt(min(1.0, a)))
 
 
 def geo(lat: float, lon: float) -> dict[str, float]:

@@ -19,12 +19,24 @@ def decode(raw: bytes | None) -> State | None:
 
 
 class BytesTable(Protocol):
-    """What a store needs of an engine's table: read and write one entity's bytes (a Faust table, a dict,
+    """What a store needs of an engine's table: read, write and delete one entity's bytes (a Faust table, a dict,
     or the Quix adapter, which holds only the current message's key)."""
 
     def get(self, key: bytes, /) -> bytes | None: ...
 
     def __setitem__(self, key: bytes, value: bytes, /) -> None: ...
+
+    def __delitem__(self, key: bytes, /) -> None: ...
+
+
+SUB_KEY_SEPARATOR = b"\x00"  # never in an entity id: ids are printable (schemas' id pattern)
+
+
+def sub_key(key: bytes, sub: bytes) -> bytes:
+    """A further value of the entity `key` (one record of many), in the same partition as the entity: the
+    engines place a table write by the message being processed, and the Quix adapter maps it to a key of the
+    entity's own state."""
+    return key + SUB_KEY_SEPARATOR + sub
 
 
 class StateStore:

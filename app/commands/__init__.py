@@ -8,6 +8,7 @@ import typer
 def mount(root: typer.Typer) -> None:
     from app.commands.backtest import cli as backtest_cli
     from app.commands.calibration import policy_cli
+    from app.commands.console import cli as console_cli
     from app.commands.demo import cli as demo_cli
     from app.commands.model import cli as model_cli
     from app.commands.rules import cli as rules_cli
@@ -23,3 +24,4 @@ def mount(root: typer.Typer) -> None:
     root.add_typer(model_cli, name="model")
     root.add_typer(service_cli, name="service")
     root.add_typer(policy_cli, name="policy")
+    root.add_typer(console_cli, name="console")

@@ -17,6 +17,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from app.commands import options as opts
@@ -62,7 +63,7 @@ def metrics_table(title: str, metrics: dict[str, ScoreMetrics]) -> Table:
 
 def _fail(err: Exception) -> typer.Exit:
     """One red line and exit 2, for the errors a user can fix (bad input, impossible windows)."""
-    console.print(f"[red]error:[/red] {err}", soft_wrap=True)
+    console.print(f"[red]error:[/red] {escape(str(err))}", soft_wrap=True)
     return typer.Exit(2)
 
 
@@ -153,7 +154,7 @@ def train_cmd(
                            eval_maturity_days=eval_maturity_days, warmup_days=knobs.warmup_days,
                            train_from_ms=parse_time_ms(train_from), train_to_ms=parse_time_ms(train_to))
         for conflict in knobs.conflicts:
-            console.print(f"[yellow]note:[/yellow] {conflict}", soft_wrap=True)
+            console.print(f"[yellow]note:[/yellow] {escape(str(conflict))}", soft_wrap=True)
         policy_text = (policy or app_settings.policy_path).read_text(encoding="utf-8")
         result = train_on_history(history, version=version, name=name, spec=spec, registry=Registry(root),
                                   params=knobs.params, k=k, budget=budget, policy_text=policy_text,
@@ -289,7 +290,7 @@ def publish_cmd(
         model = checked_artifact(text, str(artifact))
         policy_spec = parse_policy(policy_text, str(policy)) if policy_text is not None else None
     except (RegistryError, PolicyError) as err:
-        console.print(f"[red]{err}[/red]\nnothing was published")
+        console.print(f"[red]{escape(str(err))}[/red]\nnothing was published")
         raise typer.Exit(1) from err
     version = control_version(model.key)
     settings = settings_from(bootstrap_servers=bootstrap, topic_prefix=topic_prefix)
@@ -318,8 +319,8 @@ def rollback_cmd(
     target = control_version(to) if to else previous_version(published, active)
     known = {p.version for p in published}
     if target != NO_MODEL and target not in known:
-        console.print(f"[red]unknown {role} version {target!r}; published: "
-                      f"{', '.join(sorted(known)) or 'none'}")
+        console.print(f"[red]unknown {role} version {escape(repr(target))}; published: "
+                      f"{escape(', '.join(sorted(known)) or 'none')}")
         raise typer.Exit(1)
     asyncio.run(activate(settings, role.kind, target, author, note=f"rollback from {active}"))
     console.print(f"active {role} is now [bold]{target}[/bold] (was {active})")

@@ -10,14 +10,16 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from app.commands.calibration import rules_calibrate
 from app.commands.options import Author, Bootstrap, Prefix, settings_from
 from app.control.publish import activate, publish, read_state
 from app.rulesets import bundle_spec
 from app.settings import Settings
-from risk.rules import analyse_file, compile_ruleset, diff_rulesets, load_ruleset, parse_ruleset
+from risk.rules import Problem, analyse_file, compile_ruleset, diff_rulesets, load_ruleset, parse_ruleset
 
 cli = typer.Typer(help="Write, check and deploy rulesets without restarting workers.", no_args_is_help=True)
 console = Console()
@@ -25,6 +27,10 @@ console = Console()
 RulesFile = Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="ruleset YAML")]
 cli.command("calibrate")(rules_calibrate)
 
+
+def _styled(problem: Problem) -> Text:
+    """A problem as plain text in its severity's colour: its `[code]` and the rule's own text are no markup."""
+    return Text(str(problem), style="red" if problem.severity == "error" else "yellow")
 
 
 @cli.command("validate")
@@ -37,7 +43,7 @@ def validate_cmd(path: RulesFile, as_json: Annotated[bool, typer.Option("--json"
         typer.echo(json.dumps([p.__dict__ for p in problems], indent=2))
     else:
         for problem in problems:
-            console.print(f"[{'red' if problem.severity == 'error' else 'yellow'}]{problem}")
+            console.print(_styled(problem))
         if spec is not None and not errors:
             compiled = compile_ruleset(spec, analysis)
             console.print(f"[green]ok[/green]: {len(spec.rules)} rules, version {compiled.version}")
@@ -93,7 +99,7 @@ def publish_cmd(
     spec, analysis = analyse_file(path, limits)
     if spec is None or analysis.errors:
         for problem in analysis.errors:
-            console.print(f"[red]{problem}")
+            console.print(_styled(problem))
         console.print("[red]refused[/red]: the ruleset has errors; nothing was published")
         raise typer.Exit(1)
     compiled = compile_ruleset(spec, analysis)  # the bundle hashes like its files: one version for both
@@ -116,7 +122,8 @@ def rollback_cmd(
     active = pointers["ruleset"].version if "ruleset" in pointers else None
     target = to or _previous(versions, active)
     if target not in versions:
-        console.print(f"[red]unknown version {target!r}; published: {', '.join(versions) or 'none'}")
+        published = escape(", ".join(versions) or "none")
+        console.print(f"[red]unknown version {escape(repr(target))}; published: {published}")
         raise typer.Exit(1)
     asyncio.run(activate(settings, "ruleset", target, author, note=f"rollback from {active}"))
     console.print(f"active ruleset is now [bold]{target}[/bold] (was {active})")

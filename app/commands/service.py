@@ -26,6 +26,11 @@ def _now_ms() -> int:
     return int(time.time() * 1000)
 
 
+def engine_for(store_url: str | None) -> Engine:
+    """The migrated store a command names (`--store-url`, else FRAUDSTREAM_STORE_URL, else the SQLite default)."""
+    return _engine(settings_from(store_url=store_url))
+
+
 def _engine(settings: Settings) -> Engine:
     from service.store.engine import migrate, open_engine
 

@@ -170,7 +170,7 @@ class ControlPlane:
         at = self._read_at.get(pointer.artifact_key(), ControlMessage(0, -1, None, None))
         message = dataclasses.replace(at, key=pointer.artifact_key().encode(),
                                       value=artifact.model_dump_json().encode())
-        code = Refusal.TOO_MANY_RULES if err.code == "TOO_MANY_RULES" else Refusal.LIST_TOO_LARGE
+        code = Refusal.TOO_MANY_RULES if err.code == "too_many_rules" else Refusal.LIST_TOO_LARGE
         self._refuse_record(message, ControlError(str(err), code))
 
     def _refuse(self, reason: str) -> None:

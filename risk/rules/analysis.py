@@ -55,43 +55,43 @@ def analyse(spec: RulesetSpec) -> Analysis:
 
     for rule_id, count in Counter(r.id for r in spec.rules).items():
         if count > 1:
-            problem("DUPLICATE_RULE_ID", f"rule id '{rule_id}' is used {count} times", rule_id)
+            problem("duplicate_rule_id", f"rule id '{rule_id}' is used {count} times", rule_id)
     for path, count in Counter(s.path for s in spec.scopes).items():
         if count > 1:
-            problem("DUPLICATE_SCOPE", f"scope '{path}' is declared {count} times")
+            problem("duplicate_scope", f"scope '{path}' is declared {count} times")
 
     param_types = {}
     for name, value in spec.params.items():
         t = param_type(value)
         if t is None:
-            problem("INVALID_PARAM", f"parameter '{name}' must be a number, bool, string or non-empty list of one kind")
+            problem("invalid_param", f"parameter '{name}' must be a number, bool, string or non-empty list of one kind")
         else:
             param_types[name] = t
             if _non_finite(value):
-                problem("NON_FINITE_PARAM", f"parameter '{name}' is {value!r}; parameters must be finite numbers")
+                problem("non_finite_param", f"parameter '{name}' is {value!r}; parameters must be finite numbers")
 
     rule_ids = {r.id for r in spec.rules}
     for scope in spec.scopes:
         for name, value in scope.params.items():
             if name not in spec.params:
-                problem("UNKNOWN_PARAM", f"scope '{scope.path}' sets undeclared parameter '{name}'"
+                problem("unknown_param", f"scope '{scope.path}' sets undeclared parameter '{name}'"
                         f"{did_you_mean(name, spec.params)}")
             elif param_type(value) is not param_types.get(name):
-                problem("PARAM_TYPE_MISMATCH", f"scope '{scope.path}' sets '{name}' to {value!r}, which is not a "
+                problem("param_type_mismatch", f"scope '{scope.path}' sets '{name}' to {value!r}, which is not a "
                         f"{param_types[name].value if name in param_types else 'valid value'}")
             elif _non_finite(value):
-                problem("NON_FINITE_PARAM", f"scope '{scope.path}' sets '{name}' to {value!r}; "
+                problem("non_finite_param", f"scope '{scope.path}' sets '{name}' to {value!r}; "
                         "parameters must be finite numbers")
         for rule_id in [*scope.rules, *scope.disable, *scope.enable]:
             if rule_id not in rule_ids:
-                problem("UNKNOWN_RULE", f"scope '{scope.path}' refers to unknown rule '{rule_id}'"
+                problem("unknown_rule", f"scope '{scope.path}' refers to unknown rule '{rule_id}'"
                         f"{did_you_mean(rule_id, rule_ids)}")
 
     env = CheckEnv(param_types=param_types, list_names=frozenset(spec.lists))
     used_params: set[str] = set()
     for rule in spec.rules:
         if rule.valid_from is not None and rule.valid_until is not None and rule.valid_from >= rule.valid_until:
-            problem("INVALID_WINDOW", "valid_from must be before valid_until", rule.id)
+            problem("invalid_window", "valid_from must be before valid_until", rule.id)
         try:
             tree = parse_expression(rule.expression)
         except ExpressionError as err:
@@ -104,9 +104,9 @@ def analyse(spec: RulesetSpec) -> Analysis:
             used_params |= n.params_used(typed)
     for name in spec.params:
         if name not in used_params:
-            problem("UNUSED_PARAM", f"parameter '{name}' is not used by any rule", severity="warning")
+            problem("unused_param", f"parameter '{name}' is not used by any rule", severity="warning")
 
-    if any(p.code in ("PARAM_TYPE_MISMATCH", "INVALID_PARAM", "NON_FINITE_PARAM") for p in out.problems):
+    if any(p.code in ("param_type_mismatch", "invalid_param", "non_finite_param") for p in out.problems):
         return out  # folding would trip over the same mistakes
     _fold_all_variants(spec, out)
     return out
@@ -132,7 +132,7 @@ def _fold_all_variants(spec: RulesetSpec, out: Analysis) -> None:
                     out.problems.append(Problem(err.code, err.message + where, rule.id, err.line, err.col,
                                                 spec.source))
                 continue
-            if isinstance(pred.node, n.Bool) and (rule.id, "CONSTANT_RULE") not in seen:
-                seen.add((rule.id, "CONSTANT_RULE"))
-                out.problems.append(Problem("CONSTANT_RULE", f"the condition is always {str(pred.node.value).lower()}",
+            if isinstance(pred.node, n.Bool) and (rule.id, "constant_rule") not in seen:
+                seen.add((rule.id, "constant_rule"))
+                out.problems.append(Problem("constant_rule", f"the condition is always {str(pred.node.value).lower()}",
                                             rule.id, None, None, spec.source, "warning"))

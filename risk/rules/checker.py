@@ -13,8 +13,8 @@ from typing import Any
 
 from risk.features.catalog import FEATURES, FeatureSpec
 from risk.rules import nodes as n
-from risk.rules.exceptions import ExpressionError
-from risk.rules.functions import FUNCTIONS, SignatureError
+from risk.rules.exceptions import ExpressionError, SignatureError
+from risk.rules.functions import FUNCTIONS
 from risk.rules.problems import did_you_mean
 
 Type = n.Type
@@ -76,34 +76,34 @@ class _Checker:
         t = self.env.param_types.get(node.name)
         if t is None:
             hint = did_you_mean(node.name, self.env.param_types)
-            self.fail(node, "UNKNOWN_PARAM", f"unknown parameter '${node.name}'{hint}")
+            self.fail(node, "unknown_param", f"unknown parameter '${node.name}'{hint}")
             return node
         return replace(node, type=t)
 
     def _name(self, node: n.Name) -> n.Node:
         dotted = node.dotted
         if len(node.parts) > 2:
-            self.fail(node, "ATTRIBUTE_ACCESS",
+            self.fail(node, "attribute_access",
                       f"'{dotted}': attribute access is not allowed; names are 'entity.feature'")
             return node
         spec = self.env.features.get(dotted)
         if spec is None:
             hint = did_you_mean(dotted, self.env.features)
-            self.fail(node, "UNKNOWN_FEATURE", f"unknown feature '{dotted}'{hint}")
+            self.fail(node, "unknown_feature", f"unknown feature '{dotted}'{hint}")
             return node
         return replace(node, type=feature_type(spec))
 
     def _tuplelit(self, node: n.TupleLit) -> n.Node:
         items = tuple(self.check(i) for i in node.items)
         if not items:
-            self.fail(node, "EMPTY_LIST", "an empty list never matches")
+            self.fail(node, "empty_list", "an empty list never matches")
             return node
         kinds = {i.type for i in items}
         if kinds == {Type.NUM}:
             return replace(node, items=items, type=Type.NUM_LIST)
         if kinds == {Type.STR}:
             return replace(node, items=items, type=Type.STR_LIST)
-        self.fail(node, "TYPE_MISMATCH", "a list must hold only numbers or only strings")
+        self.fail(node, "type_mismatch", "a list must hold only numbers or only strings")
         return replace(node, items=items)
 
     # operators
@@ -115,7 +115,7 @@ class _Checker:
             return out
         if operand.type is not want:
             what = "'not'" if node.op == "not" else "unary '-'"
-            self.fail(node, "TYPE_MISMATCH", f"{what} needs a {want.value}, got {operand.type.value}")
+            self.fail(node, "type_mismatch", f"{what} needs a {want.value}, got {operand.type.value}")
             return out
         return replace(out, type=want)
 
@@ -126,7 +126,7 @@ class _Checker:
             return out
         for side in (left, right):
             if side.type is not Type.NUM:
-                self.fail(side, "TYPE_MISMATCH", f"'{node.op}' needs numbers, got {n.type_of(side).value}")
+                self.fail(side, "type_mismatch", f"'{node.op}' needs numbers, got {n.type_of(side).value}")
                 return out
         return replace(out, type=Type.NUM)
 
@@ -137,10 +137,10 @@ class _Checker:
         if lt is None or rt is None:
             return out
         if lt is not rt or lt in (Type.NUM_LIST, Type.STR_LIST):
-            self.fail(node, "TYPE_MISMATCH", f"cannot compare {lt.value} with {rt.value}")
+            self.fail(node, "type_mismatch", f"cannot compare {lt.value} with {rt.value}")
             return out
         if node.op not in ("==", "!=") and lt is not Type.NUM:
-            self.fail(node, "TYPE_MISMATCH", f"'{node.op}' orders numbers only, got {lt.value}")
+            self.fail(node, "type_mismatch", f"'{node.op}' orders numbers only, got {lt.value}")
             return out
         return replace(out, type=Type.BOOL)
 
@@ -152,7 +152,7 @@ class _Checker:
             if o.type is None:
                 ok = False
             elif o.type is not Type.BOOL:
-                self.fail(o, "TYPE_MISMATCH", f"'{node.op}' needs bool operands, got {o.type.value}")
+                self.fail(o, "type_mismatch", f"'{node.op}' needs bool operands, got {o.type.value}")
                 ok = False
         return replace(out, type=Type.BOOL) if ok else out
 
@@ -163,7 +163,7 @@ class _Checker:
             return out
         want = {Type.NUM: Type.NUM_LIST, Type.STR: Type.STR_LIST}.get(operand.type)
         if items.type is not want:
-            self.fail(node, "TYPE_MISMATCH", f"'in' cannot look for a {operand.type.value} in a {items.type.value}")
+            self.fail(node, "type_mismatch", f"'in' cannot look for a {operand.type.value} in a {items.type.value}")
             return out
         return replace(out, type=Type.BOOL)
 
@@ -174,35 +174,35 @@ class _Checker:
             return out
         for p in parts:
             if p.type is not Type.NUM:
-                self.fail(p, "TYPE_MISMATCH", f"'between' needs numbers, got {n.type_of(p).value}")
+                self.fail(p, "type_mismatch", f"'between' needs numbers, got {n.type_of(p).value}")
                 return out
         return replace(out, type=Type.BOOL)
 
     def _call(self, node: n.Call) -> n.Node:
         name = node.name.dotted
         if len(node.name.parts) > 1:
-            self.fail(node, "ATTRIBUTE_ACCESS", f"'{name}(...)': method calls are not allowed")
+            self.fail(node, "attribute_access", f"'{name}(...)': method calls are not allowed")
             return node
         fn = FUNCTIONS.get(name)
         if fn is None:
-            self.fail(node, "UNKNOWN_FUNCTION", f"unknown function '{name}'{did_you_mean(name, FUNCTIONS)}")
+            self.fail(node, "unknown_function", f"unknown function '{name}'{did_you_mean(name, FUNCTIONS)}")
             return node
         args = tuple(self.check(a) for a in node.args)
         out = replace(node, args=args)
         count = len(args)
         if count < fn.min_args or (fn.max_args is not None and count > fn.max_args):
             most = "" if fn.max_args == fn.min_args else f" to {fn.max_args}"
-            self.fail(node, "WRONG_ARITY", f"{name}() takes {fn.min_args}{most} arguments, got {count}")
+            self.fail(node, "wrong_arity", f"{name}() takes {fn.min_args}{most} arguments, got {count}")
             return out
         for i in fn.literal_args:
             if not isinstance(args[i], n.Str):
-                self.fail(args[i], "LITERAL_REQUIRED", f"argument {i + 1} of {name}() must be a string literal")
+                self.fail(args[i], "literal_required", f"argument {i + 1} of {name}() must be a string literal")
                 return out
         if name == "in_list":
             list_name = str(n.literal_value(args[0]))  # a string literal: checked just above
             if list_name not in self.env.list_names:
                 hint = did_you_mean(list_name, self.env.list_names)
-                self.fail(args[0], "UNKNOWN_LIST", f"unknown list '{list_name}'{hint}")
+                self.fail(args[0], "unknown_list", f"unknown list '{list_name}'{hint}")
                 return out
         if any(a.type is None for a in args):
             return out
@@ -210,7 +210,7 @@ class _Checker:
             result = fn.typing([n.type_of(a) for a in args])
         except SignatureError as err:
             at = args[err.arg_index] if err.arg_index is not None else node
-            self.fail(at, "TYPE_MISMATCH", f"{name}(): {err}")
+            self.fail(at, "type_mismatch", f"{name}(): {err}")
             return out
         return replace(out, type=result)
 
@@ -228,6 +228,6 @@ def check_all(node: n.Node, env: CheckEnv, *, want: Type | None = Type.BOOL) -> 
     checker = _Checker(env)
     typed = checker.check(node)
     if not checker.errors and want is not None and typed.type is not want:
-        checker.fail(typed, "NOT_A_CONDITION",
+        checker.fail(typed, "not_a_condition",
                      f"a rule must be a condition (bool), this expression is a {n.type_of(typed).value}")
     return typed, checker.errors

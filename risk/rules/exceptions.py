@@ -39,7 +39,7 @@ class Problem:
 class RuleError(RiskError):
     """Base of every rule-engine error."""
 
-    code = "RULE_ERROR"
+    code = "rule_error"
 
 
 class ExpressionError(RuleError):
@@ -60,7 +60,7 @@ class ExpressionError(RuleError):
 class RulesetCompileError(RuleError):
     """A ruleset failed to load or compile; `problems` holds every error found, not just the first."""
 
-    code = "RULESET_INVALID"
+    code = "ruleset_invalid"
 
     def __init__(self, problems: Sequence[Problem]) -> None:
         self.problems = list(problems)
@@ -79,16 +79,26 @@ class RulesetLimitError(RulesetCompileError):
 class RuleRuntimeError(RuleError):
     """Evaluation met input it cannot interpret, e.g. a string where a number feature was expected."""
 
-    code = "RULE_RUNTIME"
+    code = "rule_runtime"
 
 
 class FeatureTypeError(RuleRuntimeError):
     """A feature value does not match the catalogue's dtype."""
 
-    code = "FEATURE_TYPE"
+    code = "feature_type"
 
 
 class BatchShapeError(RuleRuntimeError):
     """Batch columns, branch paths and event times disagree in length."""
 
-    code = "BATCH_SHAPE"
+    code = "batch_shape"
+
+
+class SignatureError(RuleError):
+    """Raised by a function's typing rule; the checker turns it into a positioned problem."""
+
+    code = "type_mismatch"  # what the checker reports it as
+
+    def __init__(self, message: str, arg_index: int | None = None) -> None:
+        super().__init__(message)
+        self.arg_index = arg_index

@@ -71,14 +71,14 @@ def _check_binary(node: n.Binary, limits: Limits) -> None:
     right = node.right
     if node.op == "**":
         if not isinstance(right, n.Num):
-            raise ExpressionError("EXPONENT_NOT_CONSTANT", "the exponent of '**' must be a constant",
+            raise ExpressionError("exponent_not_constant", "the exponent of '**' must be a constant",
                                   node.pos.line, node.pos.col)
         if abs(right.value) > limits.max_exponent:
-            raise ExpressionError("EXPONENT_TOO_LARGE",
+            raise ExpressionError("exponent_too_large",
                                   f"exponent {right.value:g} exceeds the limit {limits.max_exponent:g}",
                                   right.pos.line, right.pos.col)
     if node.op in ("/", "%") and isinstance(right, n.Num) and right.value == 0:
-        raise ExpressionError("DIVISION_BY_ZERO", f"'{node.op}' by the constant 0", right.pos.line, right.pos.col)
+        raise ExpressionError("division_by_zero", f"'{node.op}' by the constant 0", right.pos.line, right.pos.col)
 
 
 def _fold_boolop(node: n.BoolOp, params: Mapping[str, object], limits: Limits) -> n.Node:
@@ -101,11 +101,11 @@ def _fold_boolop(node: n.BoolOp, params: Mapping[str, object], limits: Limits) -
 def _evaluate(node: n.Node) -> n.Node:
     value = compile_scalar(node, _NO_LISTS)({})
     if value is None:
-        raise ExpressionError("CONSTANT_IS_MISSING",
+        raise ExpressionError("constant_is_missing",
                               "this constant sub-expression has no value (e.g. log of a non-positive number)",
                               node.pos.line, node.pos.col)
     if isinstance(value, float) and not math.isfinite(value):  # overflow; a NaN result is missing above
-        raise ExpressionError("CONSTANT_NOT_FINITE",
+        raise ExpressionError("constant_not_finite",
                               "this constant sub-expression overflows to infinity; thresholds must be finite",
                               node.pos.line, node.pos.col)
     return _literal(value, node.pos, n.type_of(node))

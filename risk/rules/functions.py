@@ -26,6 +26,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from risk.rules.exceptions import SignatureError
 from risk.rules.nodes import Type
 
 Scalar = Callable[..., Any]
@@ -44,14 +45,6 @@ class BatchContext(Protocol):
 class Impl:
     scalar: Scalar
     batch: Batch  # batch(ctx, *values)
-
-
-class SignatureError(Exception):
-    """Raised by a typing rule; the checker turns it into a positioned problem."""
-
-    def __init__(self, message: str, arg_index: int | None = None) -> None:
-        super().__init__(message)
-        self.arg_index = arg_index
 
 
 Binder = Callable[[Sequence[Type], Sequence[object], Mapping[str, frozenset[str]]], Impl]

@@ -22,7 +22,7 @@ DEFAULT_LIMITS = Limits()
 @dataclass(frozen=True)
 class RulesetLimits:
     """Bounds on a whole ruleset, checked on the raw document before anything costly is built, so an
-    oversized ruleset is refused at once (`TOO_MANY_RULES`, `LIST_TOO_LARGE`) by `rules validate`,
+    oversized ruleset is refused at once (`too_many_rules`, `list_too_large`) by `rules validate`,
     `rules publish` and every worker. Deployments set them from `FRAUDSTREAM_RULES_MAX_*`."""
 
     max_rules: int = 10_000  # a bank runs a few thousand; compiling 10k takes seconds, not minutes

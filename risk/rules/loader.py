@@ -28,7 +28,7 @@ def _yaml(text: str, source: str) -> Any:
         mark = getattr(err, "problem_mark", None)
         line, col = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
         raise RulesetCompileError(
-            [Problem("YAML_ERROR", str(getattr(err, "problem", None) or err), None, line, col, source)]
+            [Problem("yaml_error", str(getattr(err, "problem", None) or err), None, line, col, source)]
         ) from None
 
 
@@ -47,14 +47,14 @@ def _problems(err: ValidationError, raw: Any, source: str) -> list[Problem]:
     for e in err.errors():
         loc = tuple(e["loc"])
         where = ".".join(str(x) for x in loc)
-        out.append(Problem("INVALID_FIELD", f"{where}: {e['msg']}", _rule_id_at(raw, loc), None, None, source))
+        out.append(Problem("invalid_field", f"{where}: {e['msg']}", _rule_id_at(raw, loc), None, None, source))
     return out
 
 
 def _check_items(name: object, items: object, source: str, limits: RulesetLimits) -> None:
     if isinstance(items, list | tuple) and len(items) > limits.max_list_items:
         raise RulesetLimitError(Problem(
-            "LIST_TOO_LARGE", f"list '{name}' has {len(items):,} items, the limit is {limits.max_list_items:,} "
+            "list_too_large", f"list '{name}' has {len(items):,} items, the limit is {limits.max_list_items:,} "
             "(FRAUDSTREAM_RULES_MAX_LIST_ITEMS)", source=source))
 
 
@@ -63,7 +63,7 @@ def _check_limits(raw: dict[str, Any], source: str, limits: RulesetLimits) -> No
     rules = raw.get("rules")
     if isinstance(rules, list) and len(rules) > limits.max_rules:
         raise RulesetLimitError(Problem(
-            "TOO_MANY_RULES", f"the ruleset has {len(rules):,} rules, the limit is {limits.max_rules:,} "
+            "too_many_rules", f"the ruleset has {len(rules):,} rules, the limit is {limits.max_rules:,} "
             "(FRAUDSTREAM_RULES_MAX_RULES)", source=source))
     lists = raw.get("lists")
     if isinstance(lists, dict):
@@ -77,7 +77,7 @@ def parse_ruleset(text: str, source: str = "<text>", limits: RulesetLimits = DEF
     (`RulesetLimitError` when it is over `limits`)."""
     raw = _yaml(text, source)
     if not isinstance(raw, dict):
-        raise RulesetCompileError([Problem("INVALID_DOCUMENT", "a ruleset is a YAML mapping", source=source)])
+        raise RulesetCompileError([Problem("invalid_document", "a ruleset is a YAML mapping", source=source)])
     _check_limits(raw, source, limits)
     lists = raw.get("lists")
     if isinstance(lists, dict):
@@ -116,12 +116,12 @@ def load_ruleset(path: str | Path, limits: RulesetLimits = DEFAULT_RULESET_LIMIT
     for rel in spec.list_files:
         target = (base / rel).resolve()
         if not target.is_relative_to(base):
-            problems.append(Problem("LIST_FILE_OUTSIDE", f"list file {rel} is outside {base}", source=str(p)))
+            problems.append(Problem("list_file_outside", f"list file {rel} is outside {base}", source=str(p)))
             continue
         try:
             named = load_list(target, limits)
         except OSError as err:
-            problems.append(Problem("LIST_FILE_UNREADABLE", f"{rel}: {err.strerror}", source=str(p)))
+            problems.append(Problem("list_file_unreadable", f"{rel}: {err.strerror}", source=str(p)))
             continue
         except RulesetCompileError as err:
             problems.extend(err.problems)

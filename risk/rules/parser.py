@@ -47,16 +47,16 @@ def _mask_strings(text: str) -> str:
 
 def _lexical_guards(text: str, limits: Limits) -> None:
     if not text.strip():
-        raise ExpressionError("EMPTY_EXPRESSION", "the expression is empty", 1, 1)
+        raise ExpressionError("empty_expression", "the expression is empty", 1, 1)
     if len(text) > limits.max_chars:
         raise ExpressionError(
-            "EXPRESSION_TOO_LONG", f"expression has {len(text)} characters, the limit is {limits.max_chars}", 1, 1
+            "expression_too_long", f"expression has {len(text)} characters, the limit is {limits.max_chars}", 1, 1
         )
     for m in _STRING_RE.finditer(text):
         if len(m.group(0)) - 2 > limits.max_string:
             line, col = _line_col(text, m.start())
             raise ExpressionError(
-                "LITERAL_TOO_LARGE",
+                "literal_too_large",
                 f"string literal of {len(m.group(0)) - 2} characters, the limit is {limits.max_string}",
                 line,
                 col,
@@ -69,7 +69,7 @@ def _lexical_guards(text: str, limits: Limits) -> None:
             if depth > limits.max_depth:
                 line, col = _line_col(text, i)
                 raise ExpressionError(
-                    "NESTING_TOO_DEEP", f"more than {limits.max_depth} nested parentheses", line, col
+                    "nesting_too_deep", f"more than {limits.max_depth} nested parentheses", line, col
                 )
         elif ch == ")":
             depth -= 1
@@ -77,14 +77,14 @@ def _lexical_guards(text: str, limits: Limits) -> None:
         word = m.group(0)
         if word.startswith("__") or word in FORBIDDEN_WORDS:
             line, col = _line_col(text, m.start())
-            code = "FORBIDDEN_NAME" if word.startswith("__") else "FORBIDDEN_KEYWORD"
+            code = "forbidden_name" if word.startswith("__") else "forbidden_keyword"
             raise ExpressionError(code, f"'{word}' is not allowed in a rule expression", line, col)
     for bad, what in (("[", "list displays and comprehensions"), ("{", "dict/set displays"), (";", "statements"),
                       ("=>", "arrow functions"), (":", "slices and lambdas")):
         idx = masked.find(bad)
         if idx >= 0:
             line, col = _line_col(text, idx)
-            raise ExpressionError("FORBIDDEN_SYNTAX", f"'{bad}' is not part of the language ({what})", line, col)
+            raise ExpressionError("forbidden_syntax", f"'{bad}' is not part of the language ({what})", line, col)
 
 
 def _tree_guards(tree: Tree[Token], limits: Limits) -> None:
@@ -96,11 +96,11 @@ def _tree_guards(tree: Tree[Token], limits: Limits) -> None:
         if isinstance(node, Tree):
             count += 1
             if count > limits.max_nodes:
-                raise ExpressionError("EXPRESSION_TOO_LARGE", f"more than {limits.max_nodes} nodes", 1, 1)
+                raise ExpressionError("expression_too_large", f"more than {limits.max_nodes} nodes", 1, 1)
             if depth > limits.max_depth:
                 meta = node.meta
                 raise ExpressionError(
-                    "NESTING_TOO_DEEP",
+                    "nesting_too_deep",
                     f"expression nested deeper than {limits.max_depth} levels",
                     getattr(meta, "line", 1),
                     getattr(meta, "column", 1),
@@ -118,7 +118,7 @@ def _number(tok: Token, limits: Limits, negative: bool = False) -> n.Num:
     value = float(str(tok).replace("_", ""))
     if not abs(value) <= limits.max_abs_number:
         raise ExpressionError(
-            "LITERAL_TOO_LARGE", f"number {str(tok)[:40]} exceeds {limits.max_abs_number:g}", tok.line, tok.column
+            "literal_too_large", f"number {str(tok)[:40]} exceeds {limits.max_abs_number:g}", tok.line, tok.column
         )
     return n.Num(pos=_pos(tok), value=-value if negative else value)
 
@@ -188,7 +188,7 @@ class _ToAst(Transformer[Token, n.Node]):
         if len(items) > self.limits.max_tuple_items:
             p = _pos(meta)
             raise ExpressionError(
-                "LITERAL_TOO_LARGE", f"list of {len(items)} items, the limit is {self.limits.max_tuple_items}",
+                "literal_too_large", f"list of {len(items)} items, the limit is {self.limits.max_tuple_items}",
                 p.line, p.col,
             )
         return n.TupleLit(pos=_pos(meta), items=items)
@@ -225,19 +225,19 @@ def _syntax_error(text: str, err: UnexpectedInput) -> ExpressionError:
     line, col = getattr(err, "line", 1) or 1, getattr(err, "column", 1) or 1
     if isinstance(err, UnexpectedEOF):
         line, col = _line_col(text, len(text))
-        return ExpressionError("SYNTAX_ERROR", "the expression ends too early", line, col)
+        return ExpressionError("syntax_error", "the expression ends too early", line, col)
     if isinstance(err, UnexpectedCharacters):
         at = err.pos_in_stream
         ch = text[at] if at is not None and at < len(text) else "?"
-        return ExpressionError("SYNTAX_ERROR", f"unexpected character {ch!r}", line, col)
+        return ExpressionError("syntax_error", f"unexpected character {ch!r}", line, col)
     if isinstance(err, UnexpectedToken):
         tok = err.token
         shown = "end of expression" if tok.type == "$END" else repr(str(tok))
         expected = sorted(e for e in err.expected if not e.startswith("__"))[:6]
         return ExpressionError(
-            "SYNTAX_ERROR", f"unexpected {shown}; expected one of {', '.join(expected)}", line, col
+            "syntax_error", f"unexpected {shown}; expected one of {', '.join(expected)}", line, col
         )
-    return ExpressionError("SYNTAX_ERROR", str(err).splitlines()[0], line, col)
+    return ExpressionError("syntax_error", str(err).splitlines()[0], line, col)
 
 
 def parse_expression(text: str, limits: Limits = DEFAULT_LIMITS) -> n.Node:

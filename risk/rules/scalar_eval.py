@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -79,18 +80,21 @@ def compile_scalar(node: n.Node, lists: Mapping[str, frozenset[str]]) -> ScalarF
     raise TypeError(f"cannot compile {type(node).__name__}")
 
 
-def _binary(node: n.Binary, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
-    left, right, op = compile_scalar(node.left, lists), compile_scalar(node.right, lists), node.op
-
-    def run(env: Env) -> float | None:
+def _strict(left: ScalarFn, right: ScalarFn, combine: Callable[[Any, Any], Any]) -> ScalarFn:
+    """`combine(a, b)`, missing when either side is; the right side is not evaluated once the left is missing."""
+    def run(env: Env) -> Any:
         a = left(env)
         if a is None:
             return None
         b = right(env)
         if b is None:
             return None
-        return _arith(op, a, b)
+        return combine(a, b)
     return run
+
+
+def _binary(node: n.Binary, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
+    return _strict(compile_scalar(node.left, lists), compile_scalar(node.right, lists), partial(_arith, node.op))
 
 
 def _compare(node: n.Compare, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
@@ -103,17 +107,7 @@ def _compare(node: n.Compare, lists: Mapping[str, frozenset[str]]) -> ScalarFn:
             v = env[name]
             return None if v is None else cmp(v, const)
         return feature_const
-    left, right = compile_scalar(node.left, lists), compile_scalar(node.right, lists)
-
-    def run(env: Env) -> bool | None:
-        a = left(env)
-        if a is None:
-            return None
-        b = right(env)
-        if b is None:
-            return None
-        return cmp(a, b)
-    return run
+    return _strict(compile_scalar(node.left, lists), compile_scalar(node.right, lists), cmp)
 
 
 def _boolop(node: n.BoolOp, lists: Mapping[str, frozenset[str]]) -> ScalarFn:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from service.console import models as _console_models  # noqa: F401  (its tables join Base.metadata)
 from service.store.models import Base
 
 config = context.config

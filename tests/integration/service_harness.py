@@ -17,8 +17,8 @@ from service.app import build
 
 
 class RunningService:
-    def __init__(self, settings: Settings) -> None:
-        self.app: FastAPI = build(settings)
+    def __init__(self, settings: Settings, app: FastAPI | None = None) -> None:
+        self.app: FastAPI = app if app is not None else build(settings)
         self.port = localkafka.free_port()
         self.server = uvicorn.Server(uvicorn.Config(self.app, host="127.0.0.1", port=self.port, log_config=None,
                                                     access_log=False))

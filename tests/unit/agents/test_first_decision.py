@@ -7,7 +7,7 @@ import copy
 import orjson
 import pytest
 
-from agents.first_decision import FirstDecisionConfig, Recorded, find, record
+from agents.first_decision import FirstDecisionConfig, FirstDecisions, Recorded
 from agents.handlers import Counters, ScoreHandler, Source
 from agents.local import LocalPipeline
 from agents.topology import TopicNames
@@ -15,6 +15,7 @@ from app.control.holder import StrategyHolder
 from app.settings import Settings
 from risk.facts import facts_from
 from schemas import Transaction
+from tables.codec import sub_key
 from tests.unit.agents.test_handlers import tx
 
 NAMES = TopicNames.with_prefix("")
@@ -25,26 +26,44 @@ def outputs(n: int) -> Recorded:
 
 
 def test_a_recorded_decision_is_found_by_its_transaction_id():
-    cfg = FirstDecisionConfig()
-    state = record(None, "t1", 1_000, outputs(1), cfg)
-    state = record(state, "t2", 2_000, outputs(2), cfg)
-    assert find(state, "t1") == outputs(1) and find(state, "t2") == outputs(2)
-    assert find(state, "t3") is None and find(None, "t1") is None
+    table: dict[bytes, bytes] = {}
+    record = FirstDecisions(table, FirstDecisionConfig())
+    record.record(b"acc1", "t1", 1_000, outputs(1))
+    record.record(b"acc1", "t2", 2_000, outputs(2))
+    assert record.find(b"acc1", "t1") == outputs(1) and record.find(b"acc1", "t2") == outputs(2)
+    assert record.find(b"acc1", "t3") is None and record.find(b"acc2", "t1") is None
 
 
-def test_decisions_older_than_the_horizon_and_beyond_capacity_are_forgotten():
-    cfg = FirstDecisionConfig(horizon_ms=10_000, capacity=3)
-    state = None
+def test_each_transaction_is_its_own_value_so_a_write_does_not_grow_with_the_account():
+    table: dict[bytes, bytes] = {}
+    record = FirstDecisions(table, FirstDecisionConfig())
+    for n in range(50):
+        record.record(b"acc1", f"t{n}", n, outputs(n))
+    assert table[sub_key(b"acc1", b"t7")] == outputs(7).encode()
+    assert len(table[b"acc1"]) < 50 * 20  # the index holds ids and times, not outputs
+
+
+def test_decisions_older_than_the_horizon_and_beyond_capacity_are_forgotten_and_deleted():
+    table: dict[bytes, bytes] = {}
+    record = FirstDecisions(table, FirstDecisionConfig(horizon_ms=10_000, capacity=3))
     for n in range(5):
-        state = record(state, f"t{n}", n * 1_000, outputs(n), cfg)
-    assert [entry[0] for entry in state["d"]] == ["t2", "t3", "t4"]
-    state = record(state, "late", 20_000, outputs(9), cfg)
-    assert [entry[0] for entry in state["d"]] == ["late"]
+        record.record(b"acc1", f"t{n}", n * 1_000, outputs(n))
+    assert [entry[0] for entry in orjson.loads(table[b"acc1"])["i"]] == ["t2", "t3", "t4"]
+    record.record(b"acc1", "late", 20_000, outputs(9))
+    assert [entry[0] for entry in orjson.loads(table[b"acc1"])["i"]] == ["late"]
+    assert set(table) == {b"acc1", sub_key(b"acc1", b"late")}
+    assert record.find(b"acc1", "t4") is None
 
 
-def test_a_record_survives_its_own_encoding():
-    state = record(None, "t1", 1_000, outputs(1), FirstDecisionConfig())
-    assert find(orjson.loads(orjson.dumps(state)), "t1") == outputs(1)
+def test_a_record_in_the_layout_before_per_transaction_keys_is_still_found_and_moved():
+    old = outputs(1)
+    table = {b"acc1": orjson.dumps({"d": [["t1", 1_000, old.decision, old.alert, old.blocks, old.ingest_ms,
+                                                old.source_tag]]})}
+    record = FirstDecisions(table, FirstDecisionConfig())
+    assert record.find(b"acc1", "t1") == old
+    record.record(b"acc1", "t2", 2_000, outputs(2))
+    assert "d" not in orjson.loads(table[b"acc1"])
+    assert record.find(b"acc1", "t1") == old and record.find(b"acc1", "t2") == outputs(2)
 
 
 class ListEmitter:

@@ -136,9 +136,9 @@ def test_a_transaction_that_cannot_be_scored_is_dead_lettered_and_the_rest_are_d
     out = pipeline.run([("transactions", b"acc1", orjson.dumps(tx(n))) for n in (1, 2, 3)])
     assert [d["transaction_id"] for d in out.decisions] == ["t1", "t3"]
     assert [d["error"]["code"] for d in out.dead_letters] == ["scoring_failed"]
-    assert out.dead_letters[0]["errors"] == [{"code": "FEATURE_TYPE",
+    assert out.dead_letters[0]["errors"] == [{"code": "feature_type",
                                               "message": "feature tx.amount is text, expected a number"}]
-    assert "[FEATURE_TYPE]" in out.dead_letters[0]["error"]["message"]
+    assert "[feature_type]" in out.dead_letters[0]["error"]["message"]
     assert pipeline.counters.counts["score.rows"] == 3
 
 

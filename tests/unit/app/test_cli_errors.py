@@ -21,10 +21,10 @@ def test_an_error_a_user_can_act_on_is_one_line_with_its_code(monkeypatch, capsy
 
 
 @pytest.mark.parametrize(("command", "env", "code"), [
-    ("validate", {"FRAUDSTREAM_RULES_MAX_RULES": "3"}, "TOO_MANY_RULES"),
-    ("validate", {"FRAUDSTREAM_RULES_MAX_LIST_ITEMS": "1"}, "LIST_TOO_LARGE"),
-    ("publish", {"FRAUDSTREAM_RULES_MAX_RULES": "3"}, "TOO_MANY_RULES"),
-    ("publish", {"FRAUDSTREAM_RULES_MAX_LIST_ITEMS": "1"}, "LIST_TOO_LARGE"),
+    ("validate", {"FRAUDSTREAM_RULES_MAX_RULES": "3"}, "too_many_rules"),
+    ("validate", {"FRAUDSTREAM_RULES_MAX_LIST_ITEMS": "1"}, "list_too_large"),
+    ("publish", {"FRAUDSTREAM_RULES_MAX_RULES": "3"}, "too_many_rules"),
+    ("publish", {"FRAUDSTREAM_RULES_MAX_LIST_ITEMS": "1"}, "list_too_large"),
 ])
 def test_rules_over_a_limit_are_refused_before_anything_is_published(monkeypatch, capsys, command, env, code):
     for name, value in env.items():

@@ -2,7 +2,7 @@
 
 from collections import defaultdict
 
-from sim.geo import km_between
+from risk.features.common import haversine_km
 from tests.unit.sim.conftest import by_account, fraud_transactions, scenario_run
 
 HOUR = 3_600_000
@@ -89,7 +89,7 @@ def test_impossible_travel_follows_a_home_transaction_too_fast() -> None:
         earlier = [r for r in history[tx["account_id"]]
                    if r.value["transaction_id"] not in fraud_ids and tx["_ms"] - 2 * HOUR < r.event_time_ms < tx["_ms"]
                    and r.value["geo"]]
-        return any(km_between(r.value["geo"]["lat"], r.value["geo"]["lon"], tx["geo"]["lat"], tx["geo"]["lon"])
+        return any(haversine_km(r.value["geo"]["lat"], r.value["geo"]["lon"], tx["geo"]["lat"], tx["geo"]["lon"])
                    / ((tx["_ms"] - r.event_time_ms) / HOUR) > 500 for r in earlier)
 
     assert frauds and any(too_fast(tx) for tx in frauds)

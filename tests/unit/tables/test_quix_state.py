@@ -1,5 +1,6 @@
 import pytest
 
+from tables.codec import sub_key
 from tables.exceptions import KeyScopeError
 from tables.quix_state import QuixStateTable
 
@@ -38,3 +39,18 @@ def test_another_entity_than_the_messages_key_is_refused():
         table.get(b"dev2")
     with pytest.raises(KeyScopeError):
         table[b"dev2"] = b"{}"
+
+
+def test_a_sub_key_of_the_bound_entity_is_its_own_key_in_that_entitys_state():
+    table, state = QuixStateTable("decided"), FakeState()
+    table.bind(b"acc1", state)
+    table[b"acc1"] = b"{}"
+    table[sub_key(b"acc1", b"t1")] = b"[1]"
+    assert table.get(sub_key(b"acc1", b"t1")) == b"[1]" and table.get(b"acc1") == b"{}"
+    assert len(state.values) == 2
+    del table[sub_key(b"acc1", b"t1")]
+    assert sub_key(b"acc1", b"t1") not in table and b"acc1" in table
+    with pytest.raises(KeyScopeError):
+        table.get(sub_key(b"acc2", b"t1"))
+    with pytest.raises(KeyScopeError):
+        table.get(b"acc1t1")  # a longer key that is not a sub-key is another entity

@@ -193,4 +193,4 @@ def test_a_ruleset_over_a_limit_is_dead_lettered_with_its_code_and_the_old_one_k
     assert control.counts[f"control.refused.{code}"] == 1
     letter = DeadLetter.model_validate_json(dead_letter_record("fraudstream-control", control.refused[0], 65536))
     assert letter.error.code == code and letter.offset == published[0].offset
-    assert code.removeprefix("control_").upper() in (control.last_error or "")  # the rule engine's own code
+    assert f"[{code.removeprefix('control_')}]" in (control.last_error or "")  # the rule engine's own code

@@ -28,23 +28,23 @@ def test_yaml_syntax_error_has_a_line() -> None:
     with pytest.raises(RulesetCompileError) as err:
         parse_ruleset("version: '1'\nrules: [\n  {id: x", "bad.yaml")
     p = err.value.problems[0]
-    assert (p.code, p.source, p.line is not None) == ("YAML_ERROR", "bad.yaml", True)
+    assert (p.code, p.source, p.line is not None) == ("yaml_error", "bad.yaml", True)
 
 
 def test_field_errors_name_the_rule() -> None:
     text = ("version: '1'\nrules:\n  - {id: R1, expression: 'device.is_new', action: NUKE, weight: 0.5, "
             "reason_code: X}\n  - {id: R2, expression: 'device.is_new', action: BLOCK, weight: 2, reason_code: y}")
-    assert _problems(text) == [("R1", "INVALID_FIELD"), ("R2", "INVALID_FIELD"), ("R2", "INVALID_FIELD")]
+    assert _problems(text) == [("R1", "invalid_field"), ("R2", "invalid_field"), ("R2", "invalid_field")]
 
 
 def test_unknown_fields_are_rejected() -> None:
-    assert _problems("version: '1'\nrulez: []") == [(None, "INVALID_FIELD")]
+    assert _problems("version: '1'\nrulez: []") == [(None, "invalid_field")]
 
 
 def test_naive_validity_timestamp_is_rejected() -> None:
     text = ("version: '1'\nrules:\n  - {id: R1, expression: 'device.is_new', action: BLOCK, weight: 0.5, "
             "reason_code: X, valid_from: 2026-01-01T00:00:00}")
-    assert _problems(text) == [("R1", "INVALID_FIELD")]
+    assert _problems(text) == [("R1", "invalid_field")]
 
 
 def test_inline_lists_take_their_name_from_the_key() -> None:
@@ -66,18 +66,18 @@ def test_list_files_outside_the_ruleset_folder_are_refused(tmp_path: Path) -> No
     (inner / "rs.yaml").write_text("version: '1'\nlist_files: [../secret.yaml]\n")
     with pytest.raises(RulesetCompileError) as err:
         load_ruleset(inner / "rs.yaml")
-    assert err.value.problems[0].code == "LIST_FILE_OUTSIDE"
+    assert err.value.problems[0].code == "list_file_outside"
 
 
 def test_missing_list_file_is_reported(tmp_path: Path) -> None:
     (tmp_path / "rs.yaml").write_text("version: '1'\nlist_files: [nope.yaml]\n")
     with pytest.raises(RulesetCompileError) as err:
         load_ruleset(tmp_path / "rs.yaml")
-    assert err.value.problems[0].code == "LIST_FILE_UNREADABLE"
+    assert err.value.problems[0].code == "list_file_unreadable"
 
 
 def test_yaml_tags_cannot_build_python_objects() -> None:
-    assert _problems("version: !!python/object/apply:os.system ['echo hi']") == [(None, "YAML_ERROR")]
+    assert _problems("version: !!python/object/apply:os.system ['echo hi']") == [(None, "yaml_error")]
 
 
 def test_version_is_the_same_for_inline_lists_and_list_files(tmp_path: Path) -> None:
@@ -102,19 +102,19 @@ def _limit_error(text: str, limits: RulesetLimits = SMALL) -> RulesetLimitError:
 def test_more_rules_than_the_limit_are_refused_with_their_code() -> None:
     three = ", ".join(RULE.replace("R1", f"R{i}") for i in range(3))
     err = _limit_error(f"version: '1'\nrules: [{three}]")
-    assert err.code == "TOO_MANY_RULES" and [p.code for p in err.problems] == ["TOO_MANY_RULES"]
+    assert err.code == "too_many_rules" and [p.code for p in err.problems] == ["too_many_rules"]
     assert "3 rules, the limit is 2" in err.problems[0].message
     assert len(parse_ruleset(f"version: '1'\nrules: [{three}]", "mem.yaml", RulesetLimits(max_rules=3)).rules) == 3
 
 
 def test_an_inline_list_over_the_limit_is_refused_with_its_code() -> None:
     err = _limit_error("version: '1'\nlists:\n  bad: {items: [a, b, c, d]}\nrules: []")
-    assert err.code == "LIST_TOO_LARGE" and "list 'bad' has 4 items" in err.problems[0].message
+    assert err.code == "list_too_large" and "list 'bad' has 4 items" in err.problems[0].message
     assert parse_ruleset("version: '1'\nlists:\n  ok: {items: [a, b, c]}\nrules: []", "m", SMALL).lists["ok"].items
 
 
 def test_a_list_file_over_the_limit_is_refused_with_its_code(tmp_path: Path) -> None:
     (tmp_path / "big.yaml").write_text("name: big\nitems: [a, b, c, d]\n")
     (tmp_path / "rs.yaml").write_text(f"version: '1'\nlist_files: [big.yaml]\nrules: [{RULE}]\n")
-    assert [p.code for p in validate_file(tmp_path / "rs.yaml", SMALL)] == ["LIST_TOO_LARGE"]
+    assert [p.code for p in validate_file(tmp_path / "rs.yaml", SMALL)] == ["list_too_large"]
     assert validate_file(tmp_path / "rs.yaml", RulesetLimits(max_list_items=4)) == []

@@ -43,19 +43,19 @@ def test_nodes_carry_line_and_column() -> None:
 def test_syntax_error_names_line_and_column() -> None:
     with pytest.raises(ExpressionError) as err:
         parse_expression("tx.amount >\n  and x.y")
-    assert (err.value.code, err.value.line, err.value.col) == ("SYNTAX_ERROR", 2, 3)
+    assert (err.value.code, err.value.line, err.value.col) == ("syntax_error", 2, 3)
 
 
 def test_unexpected_end_is_a_syntax_error() -> None:
     with pytest.raises(ExpressionError) as err:
         parse_expression("tx.amount >=")
-    assert err.value.code == "SYNTAX_ERROR"
+    assert err.value.code == "syntax_error"
 
 
 def test_empty_expression_is_rejected() -> None:
     with pytest.raises(ExpressionError) as err:
         parse_expression("   ")
-    assert err.value.code == "EMPTY_EXPRESSION"
+    assert err.value.code == "empty_expression"
 
 
 def test_keywords_inside_strings_are_plain_text() -> None:

@@ -121,7 +121,7 @@ def test_non_finite_parameter_is_refused(value: Any, where: str) -> None:
             ruleset_of(expression, params={"p": value})
         else:
             ruleset_of(expression, params={"p": finite}, scopes=scopes)
-    assert [(p.code, "'p'" in p.message) for p in err.value.problems] == [("NON_FINITE_PARAM", True)]
+    assert [(p.code, "'p'" in p.message) for p in err.value.problems] == [("non_finite_param", True)]
 
 
 def test_absent_column_is_missing_in_batch_and_single() -> None:

@@ -15,31 +15,31 @@ def _rule(rid: str, expr: str) -> str:
 
 def test_clean_ruleset_has_only_warnings() -> None:
     problems = validate(HEAD + "rules:\n" + _rule("R1", "tx.amount > $large"))
-    assert [(p.code, p.severity) for p in problems] == [("UNUSED_PARAM", "warning")]
+    assert [(p.code, p.severity) for p in problems] == [("unused_param", "warning")]
 
 
 def test_validate_returns_every_problem_across_rules() -> None:
     text = HEAD + "rules:\n" + _rule("R1", "tx.amout > 1") + _rule("R2", "tx.amount > $larg") + _rule("R1", "true")
     codes = sorted(p.code for p in validate(text) if p.severity == "error")
-    assert codes == ["DUPLICATE_RULE_ID", "UNKNOWN_FEATURE", "UNKNOWN_PARAM"]
+    assert codes == ["duplicate_rule_id", "unknown_feature", "unknown_param"]
 
 
 def test_scope_referring_to_unknown_rule_or_param_is_reported() -> None:
     text = (HEAD + "rules:\n" + _rule("R1", "tx.amount > $large")
             + "scopes:\n  - {path: '44', params: {lrage: 1}, disable: [R9]}\n")
-    assert sorted(p.code for p in validate(text) if p.severity == "error") == ["UNKNOWN_PARAM", "UNKNOWN_RULE"]
+    assert sorted(p.code for p in validate(text) if p.severity == "error") == ["unknown_param", "unknown_rule"]
 
 
 def test_scope_param_of_another_type_is_reported() -> None:
     text = HEAD + "rules:\n" + _rule("R1", "tx.amount > $large") + "scopes:\n  - {path: '44', params: {large: 'x'}}\n"
-    assert [p.code for p in validate(text) if p.severity == "error"] == ["PARAM_TYPE_MISMATCH"]
+    assert [p.code for p in validate(text) if p.severity == "error"] == ["param_type_mismatch"]
 
 
 def test_scope_param_that_breaks_a_rule_is_found_before_going_live() -> None:
     text = ("version: '1'\nparams: {d: 2}\nrules:\n" + _rule("R1", "tx.amount / $d > 1")
             + "scopes:\n  - {path: '44/4401', params: {d: 0}}\n")
     problems = validate(text)
-    assert [(p.code, p.rule_id, "44/4401" in p.message) for p in problems] == [("DIVISION_BY_ZERO", "R1", True)]
+    assert [(p.code, p.rule_id, "44/4401" in p.message) for p in problems] == [("division_by_zero", "R1", True)]
 
 
 def test_non_finite_yaml_params_are_errors_naming_the_parameter() -> None:
@@ -47,19 +47,19 @@ def test_non_finite_yaml_params_are_errors_naming_the_parameter() -> None:
             + _rule("R1", "not (tx.amount < $lo) and tx.amount < $hi and tx.amount not in $ban")
             + "scopes:\n  - {path: '44', params: {lo: -.inf}}\n")
     problems = [(p.code, p.message.split("'")[1]) for p in validate(text)]
-    assert problems == [("NON_FINITE_PARAM", "lo"), ("NON_FINITE_PARAM", "hi"), ("NON_FINITE_PARAM", "ban"),
-                        ("NON_FINITE_PARAM", "44")]
+    assert problems == [("non_finite_param", "lo"), ("non_finite_param", "hi"), ("non_finite_param", "ban"),
+                        ("non_finite_param", "44")]
 
 
 def test_always_true_rule_is_a_warning() -> None:
     problems = validate("version: '1'\nrules:\n" + _rule("R1", "1 < 2"))
-    assert [(p.code, p.severity) for p in problems] == [("CONSTANT_RULE", "warning")]
+    assert [(p.code, p.severity) for p in problems] == [("constant_rule", "warning")]
 
 
 def test_inverted_validity_window_is_an_error() -> None:
     text = ("version: '1'\nrules:\n  - {id: R1, expression: 'device.is_new', action: BLOCK, weight: 0.5, "
             "reason_code: X, valid_from: 2000, valid_until: 1000}\n")
-    assert [p.code for p in validate(text)] == ["INVALID_WINDOW"]
+    assert [p.code for p in validate(text)] == ["invalid_window"]
 
 
 def test_diff_lists_added_removed_and_changed_rules() -> None:
@@ -85,4 +85,4 @@ def test_validate_file_resolves_list_files(tmp_path: Path) -> None:
 
 def test_validate_text_alone_cannot_see_list_files(tmp_path: Path) -> None:
     text = "version: '1'\nlist_files: [l.yaml]\nrules:\n" + _rule("R1", "in_list('blocked_ips', tx.ip)")
-    assert [p.code for p in validate(text)] == ["UNKNOWN_LIST"]
+    assert [p.code for p in validate(text)] == ["unknown_list"]

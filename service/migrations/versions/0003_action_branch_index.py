@@ -4,8 +4,8 @@ Without it such a listing read the subtree's every decision through ix_decisions
 action afterwards: at 500,000 stored decisions its p50 was 47 ms and its p99 72x a primary-key read on SQLite
 (`python -m bench --only service`). With the action first, only the subtree's decisions of that action are read.
 
-Revision ID: 0002
-Revises: 0001
+Revision ID: 0003
+Revises: console01
 Create Date: 2026-12-02
 """
 
@@ -13,8 +13,8 @@ from __future__ import annotations
 
 from alembic import op
 
-revision = "0002"
-down_revision = "0001"
+revision = "0003"
+down_revision = "console01"  # after the analyst console's tables
 branch_labels = None
 depends_on = None
 
