@@ -342,7 +342,9 @@ class ScoreHandler:
 
     def _send(self, facts: TxFacts, outputs: Recorded) -> None:
         account_key = facts.account_id.encode()
-        headers = {"fs-ingest-ms": str(outputs.ingest_ms).encode(), "fs-source": outputs.source_tag.encode()}
+        # fs-tx-id lets a reader that waits for one transaction (the decision API) skip the others unparsed
+        headers = {"fs-ingest-ms": str(outputs.ingest_ms).encode(), "fs-source": outputs.source_tag.encode(),
+                   "fs-tx-id": facts.transaction_id.encode()}
         self._emitter.send(self._topics.decisions, account_key, orjson.dumps(outputs.decision), headers)
         if outputs.alert is not None:
             self._emitter.send(self._topics.alerts, account_key, orjson.dumps(outputs.alert), headers)

@@ -141,6 +141,10 @@ class Settings(BaseSettings):
                                       description="decisions, alerts and expired blocks older than this are purged")
     service_host: str = Field(default="127.0.0.1", description="address the risk service's HTTP API listens on")
     service_port: int = Field(default=8080, ge=1, le=65535, description="port of the risk service's HTTP API")
+    api_key_cache_s: float = Field(
+        default=5.0, ge=0, le=300,
+        description="risk service: a verified API key is trusted this long without a store read (a revoked key "
+                    "stops working within this time on every replica; 0 = read the store on every request)")
     sink_enabled: bool = Field(default=True, description="the service runs the store sink (decisions, alerts, "
                                                          "blocks, control versions from their topics)")
     sink_batch_max: int = Field(default=500, ge=1, le=50_000,

@@ -87,8 +87,9 @@ def _service(args: argparse.Namespace, dev: DevSettings, console: Console) -> di
     external = dev.external_bootstrap
     bootstrap = external or localkafka.start(dev, "bench-service").bootstrap
     try:
-        with console.status(f"service: {args.service_rows:,} decisions into SQLite and PostgreSQL, queries, sink…"):
-            return service_bench.main(args.service_rows, args.service_sink_rows, bootstrap)
+        with console.status(f"service: {args.service_rows:,} decisions into SQLite and PostgreSQL, sink, "
+                            f"queries over {args.service_query_rows:,}…"):
+            return service_bench.main(args.service_rows, args.service_sink_rows, bootstrap, args.service_query_rows)
     finally:
         if not external:
             localkafka.stop(dev, "bench-service")
@@ -111,13 +112,14 @@ def _api(args: argparse.Namespace, dev: DevSettings, console: Console) -> dict[s
 def _print_api(result: dict[str, Any], console: Console) -> None:
     table = Table(title="decision API: HTTP round trip vs the pipeline's produce→decision (one quix worker, "
                         "same run)")
-    for column in ("offered req/s", "API p50", "API p99", "in handler (mean)", "fallback share", "errors",
-                   "pipeline p50", "pipeline p99"):
+    for column in ("offered req/s", "API p50", "API p99", "in handler (mean)", "service CPU / request",
+                   "fallback share", "errors", "pipeline p50", "pipeline p99"):
         table.add_column(column, justify="right")
     for rate, row in result.items():
         api, pipeline = row["api"], row["pipeline"]
         table.add_row(str(rate), f"{api['p50_ms']:.1f} ms", f"{api['p99_ms']:.1f} ms",
-                      f"{api['server_mean_ms']:.1f} ms", f"{api['fallback_share']:.1%}", str(api["errors"]),
+                      f"{api['server_mean_ms']:.1f} ms", f"{api['service_cpu_ms_per_request']:.2f} ms",
+                      f"{api['fallback_share']:.1%}", str(api["errors"]),
                       f"{pipeline['p50_ms']:.1f} ms",
                       f"{pipeline['p99_ms']:.1f} ms")
     console.print(table)
@@ -125,23 +127,31 @@ def _print_api(result: dict[str, Any], console: Console) -> None:
 
 def _print_service(result: dict[str, Any], console: Console) -> None:
     stores = ("sqlite", "postgresql")
-    table = Table(title=f"risk service store: {result['rows']:,} decisions (sink: {result['sink_rows']:,} via Kafka)")
+    table = Table(title=f"risk service store: writes {result['rows']:,} decisions, sink {result['sink_rows']:,} "
+                        f"via Kafka, queries over {result['query_rows']:,}")
     table.add_column("measure")
     for store in stores:
         table.add_column(store, justify="right")
-    table.add_row("baseline: Core executemany of the rows", *(f"{result[s]['baseline_rows_s']:,.0f} rows/s"
-                                                                for s in stores))
+    if all("baseline_rows_s" in result[s] for s in stores):
+        table.add_row("baseline: Core executemany of the rows", *(f"{result[s]['baseline_rows_s']:,.0f} rows/s"
+                                                                    for s in stores))
     for key, label in (("store_rows_s", "store write (parse + upserts)"), ("sink_rows_s", "sink (Kafka → store)")):
-        if all(key in result[s] for s in stores):
+        if all(key in result[s] and "baseline_rows_s" in result[s] for s in stores):
             table.add_row(label, *(f"{result[s][key]:,.0f} rows/s, ratio "
                                    f"{result[s][key] / result[s]['baseline_rows_s']:.2f}" for s in stores))
-    baseline = "baseline: primary-key read"
+    table.add_row("bulk load for the queries", *(f"{result[s]['rows']:,} in {result[s]['load_s']:.0f} s"
+                                                 for s in stores))
+    from bench.service_bench import BASELINE as baseline
+
     for name in result[stores[0]]["queries"]:
         table.add_row(f"query {name}: p50 / p99", *(
             f"{result[s]['queries'][name]['p50_ms']:.2f} / {result[s]['queries'][name]['p99_ms']:.2f} ms "
             f"(p99 ratio {result[s]['queries'][name]['p99_ms'] / result[s]['queries'][baseline]['p99_ms']:.1f})"
             for s in stores))
     console.print(table)
+    for name, plan in result["postgresql"].get("plans", {}).items():
+        scans = sorted({line.strip().lstrip("-> ").split("  (")[0] for line in plan if "Scan" in line})
+        console.print(f"PostgreSQL plan, {name}: {', '.join(scans)}")
 
 
 def main() -> None:
@@ -159,6 +169,8 @@ def main() -> None:
     parser.add_argument("--service-rows", type=int, default=100_000,
                         help="decisions stored for the store write and query runs")
     parser.add_argument("--service-sink-rows", type=int, default=20_000, help="decisions through Kafka → sink")
+    parser.add_argument("--service-query-rows", type=int, default=1_000_000,
+                        help="decisions bulk-loaded for the query latency run")
     parser.add_argument("--api-rates", type=int, nargs="+", default=[50, 100, 200],
                         help="offered POST /v1/decisions req/s")
     parser.add_argument("--api-seconds", type=float, default=5.0, help="seconds per offered API rate")

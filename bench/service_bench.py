@@ -6,7 +6,8 @@ over stored decisions, each next to a baseline from the same run on the same dat
 - sink: Kafka → parse → idempotent upsert (decisions, rule hits, versions) → offset commit, measured from the
   first batch stored to the last (the consumer-group join is left out);
 - query baseline: a primary-key read of one decision's record; each query kind's p50/p99 is reported with its
-  p99 ratio to that read.
+  p99 ratio to that read, over `query_rows` stored decisions (1 M by default) bulk-loaded by `bulk_store`
+  (executemany into SQLite, COPY into PostgreSQL; the load time is reported), with PostgreSQL's plan for each.
 
 Decisions are real pipeline output (the simulator through `LocalPipeline`), cloned with fresh ids, accounts
 and four provinces to reach the row count. Run: `make bench BENCH_ARGS="--only service"`.
@@ -15,6 +16,7 @@ and four provinces to reach the row count. Run: `make bench BENCH_ARGS="--only s
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import statistics
 import tempfile
@@ -26,15 +28,17 @@ from typing import Any
 
 import orjson
 from confluent_kafka import Producer
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Connection, Engine, event, insert, text
 
 from agents.local import LocalPipeline
 from app.control.holder import StrategyHolder
 from app.settings import Settings
 from app.topics import ensure_topics
+from bench import bulk_store
 from modelplatform.history import as_input
 from risk.validation import Accepted, validate
 from schemas.decision import Decision
+from schemas.exceptions import FraudstreamError
 from service import localpg
 from service.scope import Scope
 from service.sink import StoreSink
@@ -44,9 +48,10 @@ from service.store.models import DecisionRow
 from sim.config import SimConfig
 from sim.engine import simulate
 
-PROVINCES = ("44", "45", "33", "11")
+PROVINCES = bulk_store.PROVINCES
 WRITE_BATCH = 500
 QUERY_ROUNDS = 300
+BASELINE = "baseline: primary-key read"
 
 
 def synth_decisions(n: int) -> list[bytes]:
@@ -119,6 +124,7 @@ def sink_through_kafka(url: str, raws: list[bytes], bootstrap: str) -> float:
     thread = threading.Thread(target=sink.run, args=(stop,), daemon=True)
     thread.start()
     first: tuple[float, int] | None = None
+    started = time.perf_counter()
     deadline = time.monotonic() + 300
     while sink.stats.records < len(raws) and time.monotonic() < deadline:
         if first is None and sink.stats.records:
@@ -128,8 +134,10 @@ def sink_through_kafka(url: str, raws: list[bytes], bootstrap: str) -> float:
     stop.set()
     thread.join(30)
     engine.dispose()
-    if first is None or sink.stats.records < len(raws):
+    if sink.stats.records < len(raws):
         raise RuntimeError(f"sink stored {sink.stats.records} of {len(raws)} records")
+    if first is None:  # everything came in the first batch: no batch to start the clock from but the join
+        first = (started, 0)
     return (len(raws) - first[1]) / (done - first[0])
 
 
@@ -143,47 +151,91 @@ def _timed(call: Callable[[], Any], rounds: int) -> dict[str, float]:
     return {"p50_ms": statistics.median(samples), "p99_ms": samples[int(len(samples) * 0.99) - 1]}
 
 
-def query_latency(engine: Engine, raws: list[bytes]) -> dict[str, dict[str, float]]:
-    rng = random.Random(11)
-    sample = [orjson.loads(raws[rng.randrange(len(raws))]) for _ in range(200)]
-    devices = [d["features"]["tx.device_id"] for d in sample if d["features"].get("tx.device_id")]
-    rules = [h["rule_id"] for d in sample for h in d["rule_hits"]] or ["none"]
+def query_probes(c: Connection, picks: bulk_store.Picks, rng: random.Random) -> dict[str, Callable[[], Any]]:
+    """One call per query kind, each on a random pick that exists in the store."""
     now_ms = int(time.time() * 1000)
-    pick = lambda: sample[rng.randrange(len(sample))]  # noqa: E731
+    rules = sorted(picks.rules) or ["none"]
 
-    def county(decision: dict[str, Any]) -> Scope:
-        return Scope("/".join(decision["branch_path"].split("/")[:3]))
+    def county(branch: str) -> Scope:
+        return Scope("/".join(branch.split("/")[:3]))
+
+    return {
+        BASELINE: lambda: c.execute(text("SELECT record FROM decisions WHERE transaction_id = :t"),
+                                    {"t": rng.choice(picks.transaction_ids)}).all(),
+        "decision by transaction id": lambda: queries.get_decision(c, rng.choice(picks.transaction_ids), Scope(None)),
+        "account's decisions (page 50)": lambda: queries.list_decisions(
+            c, Scope(None), queries.Filters(), limit=50, entity=("account", rng.choice(picks.accounts))),
+        "county subtree, action REVIEW (page 50)": lambda: queries.list_decisions(
+            c, county(rng.choice(picks.branches)), queries.Filters(action="REVIEW"), limit=50),
+        "province, one rule (page 50)": lambda: queries.list_decisions(
+            c, Scope(rng.choice(picks.branches)[:2]), queries.Filters(rule=rng.choice(rules)), limit=50),
+        "device risk profile": lambda: queries.entity_profile(c, "device", rng.choice(picks.devices), Scope(None),
+                                                              now_ms),
+    }
+
+
+def query_latency(engine: Engine, picks: bulk_store.Picks) -> dict[str, dict[str, float]]:
+    with engine.connect() as c:
+        return {name: _timed(call, QUERY_ROUNDS) for name, call in query_probes(c, picks, random.Random(11)).items()}
+
+
+def query_plans(engine: Engine, picks: bulk_store.Picks) -> dict[str, list[str]]:
+    """PostgreSQL's plan for one call of each query kind (EXPLAIN of every statement it runs): the index
+    scans it should show, not a sequential scan of a million rows."""
+    plans: dict[str, list[str]] = {}
+    statements: list[tuple[str, Any]] = []
+
+    def capture(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
+        statements.append((statement, parameters))
 
     with engine.connect() as c:
-        calls: dict[str, Callable[[], Any]] = {
-            "baseline: primary-key read": lambda: c.execute(text(
-                "SELECT record FROM decisions WHERE transaction_id = :t"), {"t": pick()["transaction_id"]}).all(),
-            "decision by transaction id": lambda: queries.get_decision(c, pick()["transaction_id"], Scope(None)),
-            "account's decisions (page 50)": lambda: queries.list_decisions(
-                c, Scope(None), queries.Filters(), limit=50, entity=("account", pick()["account_id"])),
-            "county subtree, action REVIEW (page 50)": lambda: queries.list_decisions(
-                c, county(pick()), queries.Filters(action="REVIEW"), limit=50),
-            "province, one rule (page 50)": lambda: queries.list_decisions(
-                c, Scope(pick()["branch_path"][:2]), queries.Filters(rule=rng.choice(rules)), limit=50),
-            "device risk profile": lambda: queries.entity_profile(c, "device", rng.choice(devices), Scope(None),
-                                                                  now_ms),
-        }
-        return {name: _timed(call, QUERY_ROUNDS) for name, call in calls.items()}
+        for name, call in query_probes(c, picks, random.Random(12)).items():
+            statements.clear()
+            event.listen(c, "before_cursor_execute", capture)
+            with contextlib.suppress(FraudstreamError):  # a pick outside the probe's scope: the plan still shows
+                call()
+            event.remove(c, "before_cursor_execute", capture)
+            cursor = c.connection.dbapi_connection.cursor()  # type: ignore[union-attr]  # psycopg 3, open
+            plans[name] = []
+            for statement, parameters in statements:
+                cursor.execute(f"EXPLAIN {statement}", parameters)
+                plans[name] += [row[0] for row in cursor.fetchall()]
+            cursor.close()
+    return plans
 
 
-def main(rows_n: int = 100_000, sink_rows: int = 20_000, bootstrap: str | None = None) -> dict[str, Any]:
+def bulk_queries(url: str, rows_n: int) -> dict[str, Any]:
+    """A fresh store filled with `rows_n` cloned decisions (bulk_store), then query latency (and plans on
+    PostgreSQL)."""
+    engine = _fresh(url)
+    picks = bulk_store.Picks()
+    templates = _parse(synth_decisions(2000))
+    started = time.perf_counter()
+    loaded = bulk_store.load(engine, bulk_store.clones(templates, rows_n, int(time.time() * 1000), picks))
+    figures: dict[str, Any] = {"rows": loaded, "load_s": time.perf_counter() - started}
+    figures["queries"] = query_latency(engine, picks)
+    if engine.dialect.name == "postgresql":
+        figures["plans"] = query_plans(engine, picks)
+    engine.dispose()
+    return figures
+
+
+def main(rows_n: int = 100_000, sink_rows: int = 20_000, bootstrap: str | None = None,
+         query_rows: int = 1_000_000) -> dict[str, Any]:
     raws = synth_decisions(max(rows_n, sink_rows))
     pg = localpg.start()
-    results: dict[str, Any] = {"rows": rows_n, "sink_rows": sink_rows}
+    results: dict[str, Any] = {"rows": rows_n, "sink_rows": sink_rows, "query_rows": query_rows}
     try:
         with tempfile.TemporaryDirectory() as tmp:
             for name, url in (("sqlite", f"sqlite:///{Path(tmp) / 'bench.db'}"), ("postgresql", pg.url)):
-                figures: dict[str, Any] = {"baseline_rows_s": write_baseline(url, raws[:rows_n])}
-                figures["store_rows_s"], engine = write_store(url, raws[:rows_n])
-                figures["queries"] = query_latency(engine, raws[:rows_n])
-                engine.dispose()
-                if bootstrap:
+                figures: dict[str, Any] = {}
+                if rows_n:
+                    figures["baseline_rows_s"] = write_baseline(url, raws[:rows_n])
+                    figures["store_rows_s"], engine = write_store(url, raws[:rows_n])
+                    engine.dispose()
+                if bootstrap and sink_rows:
                     figures["sink_rows_s"] = sink_through_kafka(url, raws[:sink_rows], bootstrap)
+                figures.update(bulk_queries(url, query_rows))
                 results[name] = figures
     finally:
         localpg.stop(pg)

@@ -4,6 +4,10 @@
 `lifespans` (async context managers entered at start, left at stop, in order: a reply consumer, say). The
 app opens the store (migrating it to head), runs the store sink on a thread when `FRAUDSTREAM_SINK_ENABLED`,
 and publishes its OpenAPI document at /openapi.json (docs at /docs).
+
+`/health` is liveness only; `/ready` answers 200 only when every readiness check passes: the store answers,
+and each part that registered a check in `app.state.ready_checks` (the decision API: its reply consumer is
+positioned on every partition) says so; else 503. The body names each check, as the workers' /ready does.
 """
 
 from __future__ import annotations
@@ -15,17 +19,19 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from app.settings import Settings
 from service.api import query
 from service.decide import api as decide
 from service.exceptions import ServiceError
 from service.sink import StoreSink
+from service.store.api_keys import KeyCache
 from service.store.engine import migrate, open_engine
 
 log = structlog.get_logger(__name__)
 Lifespan = Callable[[FastAPI], AbstractAsyncContextManager[None]]
+ReadyCheck = Callable[[], bool]
 SINK_STOP_TIMEOUT_S = 30.0
 
 
@@ -35,6 +41,7 @@ async def _store_and_sink(app: FastAPI) -> AsyncIterator[None]:
     if app.state.store is None:
         app.state.store = open_engine(settings.resolved_store_url())
     migrate(app.state.store)
+    app.state.ready_checks["store"] = lambda: _store_answers(app.state.store)
     stop, thread = threading.Event(), None
     if settings.sink_enabled:
         app.state.sink = StoreSink(settings, app.state.store)
@@ -49,6 +56,16 @@ async def _store_and_sink(app: FastAPI) -> AsyncIterator[None]:
         if thread is not None:
             thread.join(SINK_STOP_TIMEOUT_S)
         app.state.store.dispose()
+
+
+def _store_answers(engine: Engine) -> bool:
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("SELECT 1"))
+    except Exception as err:  # any driver error means the same: not ready
+        log.warning("service.store_unreachable", error=repr(err)[:300])
+        return False
+    return True
 
 
 async def _service_error(_request: Request, err: Exception) -> JSONResponse:
@@ -72,6 +89,8 @@ def create_app(settings: Settings, *, routers: Sequence[APIRouter] = (), lifespa
                   description="Risk query API over the decision store (decisions, alerts, entity risk, blocks, "
                               "versions). Every call needs an API key (X-API-Key) and sees its branch scope only.")
     app.state.settings, app.state.store, app.state.sink = settings, engine, None
+    app.state.ready_checks = {"store": lambda: False}  # until the lifespan has opened and migrated it
+    app.state.key_cache = KeyCache(settings.api_key_cache_s)
     app.add_exception_handler(ServiceError, _service_error)
     app.include_router(query.router)
     for router in routers:
@@ -81,6 +100,14 @@ def create_app(settings: Settings, *, routers: Sequence[APIRouter] = (), lifespa
     def health() -> dict[str, str]:
         """Liveness only: the process serves HTTP."""
         return {"status": "ok"}
+
+    @app.get("/ready", tags=["operations"], responses={503: {"description": "a check failed: no traffic yet"}})
+    def ready() -> JSONResponse:
+        """Readiness: the store answers and every registered part is ready (checks by name)."""
+        checks: dict[str, ReadyCheck] = app.state.ready_checks
+        results = {name: check() for name, check in checks.items()}
+        return JSONResponse(status_code=200 if all(results.values()) else 503,
+                            content={"ready": all(results.values()), **results})
 
     return app
 

@@ -10,7 +10,7 @@ from schemas.exceptions import FraudstreamError
 class ServiceError(FraudstreamError):
     """Base of every error the risk service raises on purpose."""
 
-    code: ClassVar[str] = "service_error"
+    code = "service_error"
     status: ClassVar[int] = 500
 
 

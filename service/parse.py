@@ -34,8 +34,10 @@ def add(batch: Batch, names: TopicNames, message: Consumed, admin_token: str | N
     if message.topic == names.control:
         _add_pointer(batch, message, admin_token)
         return None
-    model = {names.decisions: Decision, names.alerts: Alert, names.blocks: BlockCommand}[message.topic]
-    result = validate(message.value, model, max_bytes=MAX_RECORD_BYTES, now_ms=now_ms)
+    models: dict[str, type[Decision | Alert | BlockCommand]] = {names.decisions: Decision, names.alerts: Alert,
+                                                               names.blocks: BlockCommand}
+    result: Accepted[Decision | Alert | BlockCommand] | Rejection = validate(
+        message.value, models[message.topic], max_bytes=MAX_RECORD_BYTES, now_ms=now_ms)
     if isinstance(result, Rejection):
         return result
     assert isinstance(result, Accepted)

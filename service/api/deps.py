@@ -9,12 +9,13 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.security import APIKeyHeader
 from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 
 from schemas.common import Action
 from service.exceptions import QueryInvalid
 from service.keys import Principal
 from service.scope import Scope
-from service.store.api_keys import authenticate
+from service.store.api_keys import KeyCache, authenticate
 from service.store.queries import MAX_LIMIT, Cursor, Filters
 
 API_KEY_HEADER = "X-API-Key"
@@ -22,15 +23,28 @@ _api_key = APIKeyHeader(name=API_KEY_HEADER, auto_error=False,
                         description="an API key from `fraudstream service create-key`; it carries a branch scope")
 
 
-def store(request: Request) -> Engine:
+async def store(request: Request) -> Engine:
+    """async, as every dependency here that does not block: FastAPI runs a plain `def` one on the thread pool
+    (a thread hop per request, most of the decision API's CPU before)."""
     return request.app.state.store
 
 
 Store = Annotated[Engine, Depends(store)]
 
 
-def principal(engine: Store, key: Annotated[str | None, Depends(_api_key)] = None) -> Principal:
-    return authenticate(engine, key)
+async def caller_of(request: Request, key: str | None) -> Principal:
+    """The caller, from the key cache (no store read) or else from the store on the thread pool."""
+    cache: KeyCache | None = getattr(request.app.state, "key_cache", None)
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = await run_in_threadpool(authenticate, request.app.state.store, key)
+        if cache is not None and key is not None:
+            cache.put(key, found)
+    return found
+
+
+async def principal(request: Request, key: Annotated[str | None, Depends(_api_key)] = None) -> Principal:
+    return await caller_of(request, key)
 
 
 Caller = Annotated[Principal, Depends(principal)]
@@ -54,7 +68,7 @@ def _ms(moment: datetime | None) -> int | None:
     return int(moment.timestamp() * 1000)
 
 
-def listing(
+async def listing(
     caller: Caller,
     since: Annotated[datetime | None, Query(description="from this time on (inclusive, ISO 8601 with zone)")] = None,
     until: Annotated[datetime | None, Query(description="before this time (exclusive)")] = None,

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, insert, select, update
 
 from service import keys
 from service.exceptions import NotFound, QueryInvalid, Unauthenticated
@@ -28,7 +30,7 @@ def create_key(engine: Engine, name: str, scope: str, now_ms: int) -> str:
         raise QueryInvalid("a key needs a name of 1-128 characters")
     new = keys.generate()
     with engine.begin() as connection:
-        connection.execute(ApiKeyRow.__table__.insert().values(
+        connection.execute(insert(ApiKeyRow).values(
             key_id=new.key_id, name=name.strip(), scope=str(checked), secret_sha256=new.secret_sha256,
             created_at_ms=now_ms, revoked_at_ms=None))
     return new.plaintext
@@ -44,6 +46,31 @@ def authenticate(engine: Engine, plaintext: str | None) -> keys.Principal:
     if row is None or row.revoked_at_ms is not None or not keys.matches(secret, row.secret_sha256):
         raise Unauthenticated("API key unknown or revoked")
     return keys.Principal(row.key_id, row.name, Scope.parse(row.scope))
+
+
+class KeyCache:
+    """Keys verified in the last `ttl_s`, by the SHA-256 of the whole key (the key itself is not kept): a hit
+    authenticates a request without a store read or a thread hop. Only successes are kept, so a wrong key
+    always reads the store; a revoked key is refused once its entry ages out."""
+
+    def __init__(self, ttl_s: float, capacity: int = 10_000, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl_s, self.capacity, self.clock = ttl_s, capacity, clock
+        self._entries: dict[str, tuple[keys.Principal, float]] = {}
+
+    def get(self, plaintext: str | None) -> keys.Principal | None:
+        if not plaintext or self.ttl_s <= 0:
+            return None
+        found = self._entries.get(keys.digest(plaintext))
+        if found is None or self.clock() - found[1] > self.ttl_s:
+            return None
+        return found[0]
+
+    def put(self, plaintext: str, principal: keys.Principal) -> None:
+        if self.ttl_s <= 0:
+            return
+        if len(self._entries) >= self.capacity:
+            self._entries.clear()  # many distinct keys at once: start afresh rather than track ages
+        self._entries[keys.digest(plaintext)] = (principal, self.clock())
 
 
 def list_keys(engine: Engine) -> list[KeyInfo]:

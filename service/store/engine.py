@@ -7,10 +7,11 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATION_LOCK = 0x66_73_6D_67  # PostgreSQL advisory lock key: one migration at a time ("fsmg")
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -37,10 +38,15 @@ def open_engine(url: str) -> Engine:
 
 
 def migrate(engine: Engine, revision: str = "head") -> None:
-    """Apply the Alembic migrations up to `revision` (idempotent: a store at head is left alone)."""
+    """Apply the Alembic migrations up to `revision` (idempotent: a store at head is left alone).
+
+    On PostgreSQL, replicas starting together migrate one after another (a transaction-scoped advisory lock),
+    so the second finds the store at head instead of racing the first's CREATE TABLEs."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         config.attributes["connection"] = connection
         command.upgrade(config, revision)
 

@@ -44,6 +44,7 @@ class DecisionRow(Base):
         Index("ix_decisions_account_time", "account_id", "event_time_ms"),
         Index("ix_decisions_device_time", "device_id", "event_time_ms"),
         Index("ix_decisions_payee_time", "counterparty_id", "event_time_ms"),
+        Index("ix_decisions_action_branch_time", "action", "branch_path", "event_time_ms"),  # migration 0003
     )
 
 

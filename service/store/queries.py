@@ -80,8 +80,8 @@ def _rule_filter(transaction_id: Any, rule: str | None) -> list[ColumnElement[bo
     return [exists().where(RuleHitRow.transaction_id == transaction_id, RuleHitRow.rule_id == rule)]
 
 
-def _paged(connection: Connection, query: Select[Any], time_col: Any, key_col: Any, cursor: Cursor | None,
-           limit: int, shape: Any) -> Page:
+def _paged(connection: Connection, query: Select[*tuple[Any, ...]], time_col: Any, key_col: Any,
+           cursor: Cursor | None, limit: int, shape: Any) -> Page:
     if not 1 <= limit <= MAX_LIMIT:
         raise QueryInvalid(f"limit {limit} is outside 1..{MAX_LIMIT}")
     if cursor is not None:
@@ -119,6 +119,18 @@ def get_decision(connection: Connection, transaction_id: str, scope: Scope) -> d
     if not scope.covers(row.branch_path):
         raise OutOfScope(f"transaction {transaction_id} is in branch {row.branch_path}, outside scope {scope}")
     return record(row.record)
+
+
+def decisions_by_id(connection: Connection, transaction_ids: Sequence[str],
+                    chunk: int = 500) -> dict[str, tuple[str, str]]:
+    """transaction id -> (branch path, record) of those stored, for many ids at once (no scope check: the
+    caller checks each)."""
+    found: dict[str, tuple[str, str]] = {}
+    for start in range(0, len(transaction_ids), chunk):
+        rows = connection.execute(select(DecisionRow.transaction_id, DecisionRow.branch_path, DecisionRow.record)
+                                  .where(DecisionRow.transaction_id.in_(transaction_ids[start:start + chunk])))
+        found.update((row.transaction_id, (row.branch_path, row.record)) for row in rows)
+    return found
 
 
 def list_decisions(connection: Connection, scope: Scope, filters: Filters, *, cursor: Cursor | None = None,

@@ -18,6 +18,7 @@ from sqlalchemy.sql.dml import Insert
 from service.store import rows
 from service.store.models import (
     AlertRow,
+    Base,
     BlockRow,
     ControlPointerRow,
     DecisionRow,
@@ -26,6 +27,11 @@ from service.store.models import (
 )
 
 InsertFactory = Callable[[Table], Any]
+
+
+def _table(model: type[Base]) -> Table:
+    """The model's Table (`__table__` is typed as any FROM clause)."""
+    return Base.metadata.tables[model.__tablename__]
 
 
 def _insert_for(connection: Connection) -> InsertFactory:
@@ -50,7 +56,7 @@ def _unique(values: list[dict[str, Any]], *keys: str) -> list[dict[str, Any]]:
 def _record_versions(connection: Connection, sightings: dict[tuple[str, str], rows.VersionSighting]) -> None:
     if not sightings:
         return
-    table = VersionSeenRow.__table__
+    table = _table(VersionSeenRow)
     statement = _insert_for(connection)(table)
     new = statement.excluded
     statement = statement.on_conflict_do_update(index_elements=["kind", "version"], set_={
@@ -69,18 +75,18 @@ def write(connection: Connection, batch: rows.Batch, now_ms: int) -> None:
     """Write one batch inside the caller's transaction."""
     decisions = _unique([rows.decision_row(d, now_ms) for d in batch.decisions], "transaction_id")
     if decisions:
-        fresh = _new_keys(connection, DecisionRow.__table__, "transaction_id", [d["transaction_id"] for d in decisions])
-        _insert_new(connection, DecisionRow.__table__, decisions, ["transaction_id"])
+        fresh = _new_keys(connection, _table(DecisionRow), "transaction_id", [d["transaction_id"] for d in decisions])
+        _insert_new(connection, _table(DecisionRow), decisions, ["transaction_id"])
         kept = [d for d in batch.decisions if d.transaction_id in fresh]
         hits = [hit for decision in kept for hit in rows.rule_hit_rows(decision)]
-        _insert_new(connection, RuleHitRow.__table__, _unique(hits, "transaction_id", "rule_id"),
+        _insert_new(connection, _table(RuleHitRow), _unique(hits, "transaction_id", "rule_id"),
                     ["transaction_id", "rule_id"])
         _record_versions(connection, rows.versions_seen(_first_per_id(kept)))
-    _insert_new(connection, AlertRow.__table__, _unique([rows.alert_row(a, now_ms) for a in batch.alerts],
+    _insert_new(connection, _table(AlertRow), _unique([rows.alert_row(a, now_ms) for a in batch.alerts],
                                                         "alert_id"), ["alert_id"])
-    _insert_new(connection, BlockRow.__table__, _unique([rows.block_row(b, now_ms) for b in batch.blocks],
+    _insert_new(connection, _table(BlockRow), _unique([rows.block_row(b, now_ms) for b in batch.blocks],
                                                         "command_id"), ["command_id"])
-    _insert_new(connection, ControlPointerRow.__table__, _unique(
+    _insert_new(connection, _table(ControlPointerRow), _unique(
         [p.__dict__ for p in batch.pointers], "kind", "published_at_ms"), ["kind", "published_at_ms"])
 
 

@@ -36,6 +36,7 @@ def test_the_decision_api_answers_with_the_pipelines_decision(kafka_bootstrap, u
                         decision_deadlines={"mobile": ChannelDeadline(deadline_ms=8_000, fallback="ALLOW"),
                                             "counter": ChannelDeadline(deadline_ms=1, fallback="CHALLENGE")})
     mobile, counter = transaction(1, channel="mobile"), transaction(2, channel="counter")
+    third_replica_tx = transaction(7, channel="mobile")
 
     with RunningService(settings) as service:
         def post(doc: dict | bytes, key: str | None = bank):
@@ -70,12 +71,23 @@ def test_the_decision_api_answers_with_the_pipelines_decision(kafka_bootstrap, u
 
         scrape = Scrape.parse(service.http.get("/metrics").text)
 
+        # a second replica (no sink of its own) reads every partition too: it gets the decision of what it
+        # published, and a retry of the first replica's transaction from the store, publishing nothing
+        with RunningService(settings.model_copy(update={"sink_enabled": False})) as other:
+            assert other.http.get("/ready").json() == {"ready": True, "store": True, "decision_replies": True}
+            elsewhere_decided = other.http.post("/v1/decisions", content=orjson.dumps(third_replica_tx),
+                                                headers={"X-API-Key": bank}).json()
+            assert not elsewhere_decided["fallback"] and not elsewhere_decided["replayed"]
+            retried = other.http.post("/v1/decisions", content=orjson.dumps(mobile), headers={"X-API-Key": bank})
+            assert retried.json()["replayed"] and retried.json()["action"] == decided["action"]
+
     published = asyncio.run(consume(kafka_bootstrap, f"{unique_prefix}transactions", lambda r: False,
                                     timeout_s=3))
     record_traffic("decision API transactions published", len(published))
     assert Counter(orjson.loads(r.value)["transaction_id"] for r in published) == {
-        mobile["transaction_id"]: 1, counter["transaction_id"]: 1}
-    assert {r.key for r in published} == {mobile["account_id"].encode(), counter["account_id"].encode()}
+        mobile["transaction_id"]: 1, counter["transaction_id"]: 1, third_replica_tx["transaction_id"]: 1}
+    assert {r.key for r in published} == {mobile["account_id"].encode(), counter["account_id"].encode(),
+                                          third_replica_tx["account_id"].encode()}
     assert scrape.total("fraudstream_api_fallbacks_total", channel="counter", action="CHALLENGE") == 1
     assert scrape.total("fraudstream_api_decisions_total", outcome="decided") == 1
     assert scrape.total("fraudstream_api_decisions_total", outcome="replayed") == 2

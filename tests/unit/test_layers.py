@@ -23,7 +23,7 @@ FORBIDDEN = {
 # The framework adapters: the only modules of agents/ and tables/ that may import an engine.
 ENGINE_ADAPTERS = {"agents/register.py": "faust", "agents/quix_dataframes.py": "quixstreams",
                    "tables/state.py": "faust", "service/sink.py": "confluent_kafka",
-                   "service/decide/replies.py": "aiokafka", "service/console/publish.py": "confluent_kafka"}
+                   "service/decide/replies.py": "confluent_kafka", "service/console/publish.py": "confluent_kafka"}
 
 
 def _imports(path: Path) -> list[str]:

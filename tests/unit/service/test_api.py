@@ -87,3 +87,22 @@ def test_the_openapi_document_is_published_with_the_key_header(client):
     assert "/v1/decisions/{transaction_id}" in spec["paths"] and "/v1/blocks" in spec["paths"]
     assert spec["components"]["securitySchemes"]["APIKeyHeader"]["name"] == "X-API-Key"
     assert client.get("/health").json() == {"status": "ok"}
+
+
+def test_ready_needs_the_store_and_every_registered_part(engine):
+    app = create_app(Settings(sink_enabled=False), engine=engine)
+    with TestClient(app) as test_client:
+        assert test_client.get("/ready").json() == {"ready": True, "store": True}
+        app.state.ready_checks["decision_replies"] = lambda: False
+        response = test_client.get("/ready")
+        assert response.status_code == 503
+        assert response.json() == {"ready": False, "store": True, "decision_replies": False}
+        assert test_client.get("/health").status_code == 200  # liveness is not readiness
+    assert create_app(Settings(sink_enabled=False), engine=engine).state.ready_checks["store"]() is False  # unopened
+
+
+def test_an_unreachable_store_is_not_ready():
+    from service.app import _store_answers
+    from service.store.engine import open_engine
+
+    assert _store_answers(open_engine("postgresql://nobody@127.0.0.1:1/none?connect_timeout=2")) is False

@@ -96,3 +96,60 @@ def test_a_failed_publish_answers_publish_failed_and_lets_the_retry_publish(engi
         assert decider.replies.pending == {}  # nothing waits: the retry publishes
 
     asyncio.run(run())
+
+
+def test_store_lookups_of_concurrent_requests_share_one_read(engine):
+    from service.decide.stored import StoredDecisions
+    from service.store import writes
+    from tests.servicedata import batch
+
+    stored_batch = batch()
+    writes.write_batch(engine, stored_batch, now_ms=0)
+    known = stored_batch.decisions[0]
+
+    async def run() -> None:
+        lookups = StoredDecisions()
+        found = await asyncio.gather(*(lookups.get(engine, f"unknown-{n}") for n in range(20)),
+                                     lookups.get(engine, known.transaction_id))
+        assert found[:20] == [None] * 20
+        branch_path, stored = found[20]
+        assert branch_path == known.branch_path and orjson.loads(stored)["transaction_id"] == known.transaction_id
+        assert lookups.reads <= 2  # the first request's read, then one for all that queued behind it
+
+    asyncio.run(run())
+
+
+def test_the_reply_reader_skips_decisions_nobody_waits_for_without_parsing_them():
+    class Record:
+        def __init__(self, headers, value=b"{not json"):
+            self._headers, self._value = headers, value
+
+        def headers(self):
+            return self._headers
+
+        def error(self):
+            return None
+
+        def value(self):
+            return self._value
+
+    handed: list[tuple] = []
+
+    class Loop:
+        def call_soon_threadsafe(self, callback, *args):
+            handed.append(args)
+
+    async def run() -> None:
+        replies = _replies()
+        replies.waiter("t1")
+        replies._match(Record([("fs-source", b"x"), ("fs-tx-id", b"t9")]), Loop())  # unparseable, never parsed
+        assert replies.skipped == 1 and handed == []
+        body = orjson.dumps({"transaction_id": "t1", "action": "BLOCK"})
+        replies._match(Record([("fs-tx-id", b"t1")], body), Loop())
+        replies._match(Record(None, orjson.dumps({"transaction_id": "t2"})), Loop())  # no header: parsed on the loop
+        assert handed == [("t1", body), (None, orjson.dumps({"transaction_id": "t2"}))]
+        for args in handed:
+            replies.deliver(*args)
+        assert replies.pending == {} and list(replies.recent) == ["t1"]
+
+    asyncio.run(run())

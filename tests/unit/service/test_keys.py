@@ -6,7 +6,7 @@ from app.cli import cli
 from service import keys
 from service.exceptions import NotFound, QueryInvalid, Unauthenticated
 from service.scope import Scope
-from service.store.api_keys import authenticate, create_key, list_keys, revoke_key
+from service.store.api_keys import KeyCache, authenticate, create_key, list_keys, revoke_key
 from service.store.models import ApiKeyRow
 
 
@@ -59,3 +59,34 @@ def test_create_key_prints_the_key_once_and_it_authenticates(tmp_path):
     from service.store.engine import open_engine
 
     assert authenticate(open_engine(url), plaintext).scope == Scope("44/4401")
+
+
+def test_the_key_cache_trusts_a_verified_key_for_its_ttl_only():
+    now = [100.0]
+    cache = KeyCache(ttl_s=5, clock=lambda: now[0])
+    principal = keys.Principal("k1", "case-tool", Scope("44"))
+    assert cache.get("fsk_a") is None
+    cache.put("fsk_a", principal)
+    assert cache.get("fsk_a") == principal and cache.get("fsk_b") is None and cache.get(None) is None
+    assert "fsk_a" not in str(cache._entries)  # only a digest of the key is kept
+    now[0] += 5.1
+    assert cache.get("fsk_a") is None  # aged out: the next request reads the store (and sees a revocation)
+    off = KeyCache(ttl_s=0)
+    off.put("fsk_a", principal)
+    assert off.get("fsk_a") is None
+
+
+def test_a_revoked_key_is_refused_by_the_api_once_its_cache_entry_ages_out(engine):
+    from fastapi.testclient import TestClient
+
+    from app.settings import Settings
+    from service.app import create_app
+
+    plaintext = create_key(engine, "case-tool", "*", now_ms=1)
+    app = create_app(Settings(sink_enabled=False, api_key_cache_s=60), engine=engine)
+    with TestClient(app) as client:
+        assert client.get("/v1/versions", headers={"X-API-Key": plaintext}).status_code == 200
+        revoke_key(engine, keys.split(plaintext)[0], now_ms=2)
+        assert client.get("/v1/versions", headers={"X-API-Key": plaintext}).status_code == 200  # cached
+        app.state.key_cache.ttl_s = 0
+        assert client.get("/v1/versions", headers={"X-API-Key": plaintext}).status_code == 401
