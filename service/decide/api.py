@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
+import structlog
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
@@ -42,6 +43,8 @@ from service.decide.stored import StoredDecisions
 from service.exceptions import OutOfScope
 from service.keys import Principal
 from service.store.rows import record
+
+log = structlog.get_logger(__name__)
 
 router = APIRouter(tags=["in-event decision"])
 API_KEY_SCHEME = "APIKeyHeader"  # the query API's scheme (service.api.deps), named in the OpenAPI document
@@ -94,20 +97,34 @@ class Decider:
         if known is not None:
             return "replayed", {**known, "fallback": False, "replayed": True}
         future, first = self.replies.waiter(transaction_id)
+        rule = deadline_for(self.settings, transaction.channel.value)
+        deadline = started + rule.deadline_ms / 1000
         if first:
-            try:
-                await self.publisher.publish(transaction.account_id.encode(), raw)
+            publishing = asyncio.ensure_future(self.publisher.publish(transaction.account_id.encode(), raw))
+            try:  # the deadline holds the publish too: a slow broker gets the fallback, not a late answer
+                await asyncio.wait_for(asyncio.shield(publishing), timeout=max(deadline - time.perf_counter(), 0))
+            except TimeoutError:
+                publishing.add_done_callback(lambda done: self._published_late(transaction_id, done))
+                self.metrics.pending.set(len(self.replies.pending))
+                return "fallback", fallback_answer(transaction, rule)
             except Exception as err:
                 self.replies.forget(transaction_id)
                 raise PublishFailed(f"transaction {transaction_id} was not published: {type(err).__name__}") from err
-        rule = deadline_for(self.settings, transaction.channel.value)
-        remaining_s = rule.deadline_ms / 1000 - (time.perf_counter() - started)
         self.metrics.pending.set(len(self.replies.pending))
         try:
-            decision = await asyncio.wait_for(asyncio.shield(future), timeout=max(remaining_s, 0))
+            decision = await asyncio.wait_for(asyncio.shield(future), timeout=max(deadline - time.perf_counter(), 0))
         except TimeoutError:
             return "fallback", fallback_answer(transaction, rule)
         return ("decided" if first else "replayed"), {**decision, "fallback": False, "replayed": not first}
+
+    def _published_late(self, transaction_id: str, publishing: asyncio.Future[None]) -> None:
+        """A publish still under way at the deadline was answered with the fallback. If the broker then refuses
+        it, no decision will come: stop waiting, so a retry publishes again, and say so loudly."""
+        error = publishing.exception() if not publishing.cancelled() else None
+        if publishing.cancelled() or error is not None:
+            self.replies.forget(transaction_id)
+            self.metrics.rejected.labels("publish_failed_after_fallback").inc()
+            log.error("decide.publish_failed_after_fallback", transaction_id=transaction_id, error=repr(error))
 
     async def _stored(self, engine: Engine, transaction_id: str, caller: Principal) -> dict[str, Any] | None:
         found = await self.stored.get(engine, transaction_id)

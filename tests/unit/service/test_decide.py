@@ -153,3 +153,37 @@ def test_the_reply_reader_skips_decisions_nobody_waits_for_without_parsing_them(
         assert replies.pending == {} and list(replies.recent) == ["t1"]
 
     asyncio.run(run())
+
+
+def test_a_publish_slower_than_the_deadline_answers_the_fallback_in_time_and_a_late_refusal_is_forgotten(engine):
+    from schemas import Transaction
+    from service.decide.api import Decider
+    from service.decide.metrics import ServiceMetrics
+    from service.keys import Principal
+    from service.scope import Scope
+    from tests.integration.traffic import transaction
+
+    async def run() -> None:
+        settings = Settings(decision_deadlines={"mobile": ChannelDeadline(deadline_ms=50, fallback="CHALLENGE")})
+        decider = Decider(settings, ServiceMetrics())
+        broker_answers: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        async def slow(key: bytes, value: bytes) -> None:
+            await broker_answers
+
+        decider.publisher.publish = slow  # type: ignore[method-assign]  # a broker slower than the deadline
+        doc = {**transaction(1), "channel": "mobile"}
+        raw = orjson.dumps(doc)
+        started = time.perf_counter()
+        outcome, answer = await asyncio.wait_for(decider.decide(  # without the bound, this waits for the broker
+            raw, Transaction.model_validate_json(raw), engine, Principal("k", "bank", Scope(None)), started), 5)
+        assert (outcome, answer["action"], answer["fallback"]) == ("fallback", "CHALLENGE", True)
+        assert time.perf_counter() - started < 1.0  # the deadline, not the broker, ended the request
+        assert doc["transaction_id"] in decider.replies.pending  # a publish that lands still gets its decision
+        broker_answers.set_exception(ConnectionError("refused after the deadline"))
+        await asyncio.sleep(0)
+        await asyncio.sleep(0)
+        assert decider.replies.pending == {}  # no decision will come: a retry publishes again
+        assert decider.metrics.rejected.labels("publish_failed_after_fallback")._value.get() == 1
+
+    asyncio.run(run())
