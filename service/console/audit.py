@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import orjson
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from service.console.models import AuditRow
 from service.scope import Scope
@@ -25,7 +25,7 @@ def record(connection: Connection, *, at_ms: int, username: str, client: str, ev
     """Append one entry inside the caller's transaction (so an action and its audit entry commit together)."""
     if event not in EVENTS:
         raise ValueError(f"audit event {event!r} is not one of {EVENTS}")
-    connection.execute(AuditRow.__table__.insert().values(
+    connection.execute(insert(AuditRow).values(
         at_ms=at_ms, username=username[:64], client=client[:64], event=event, target=target,
         branch_path=branch_path, detail=orjson.dumps(detail, option=orjson.OPT_SORT_KEYS).decode()))
 

@@ -10,7 +10,7 @@ from service.exceptions import ServiceError
 class ConsoleError(ServiceError):
     """Base of every error the console raises on purpose."""
 
-    code: ClassVar[str] = "console_error"
+    code = "console_error"
     status: ClassVar[int] = 500
 
 

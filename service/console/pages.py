@@ -89,9 +89,9 @@ async def login(request: Request) -> Response:
                                          branch_path=branch))
     if done is None:
         token = tokens.new_token()
-        response = render(request, "login.html", status=401, login_csrf=token, failed=True)
-        set_cookie(response, settings, LOGIN_CSRF_COOKIE, token, 3600)
-        return response
+        refused = render(request, "login.html", status=401, login_csrf=token, failed=True)
+        set_cookie(refused, settings, LOGIN_CSRF_COOKIE, token, 3600)
+        return refused
     response = redirect("/alerts")
     set_cookie(response, settings, SESSION_COOKIE, done[0], int(settings.console_session_hours * 3600))
     response.delete_cookie(LOGIN_CSRF_COOKIE, path=PREFIX)
@@ -288,10 +288,11 @@ def dashboard(request: Request) -> Response:
     scope: Scope = session.user.scope
     with store_of(request).connect() as connection:
         start_ms, hourly = dashboards.decisions_by_hour(connection, scope)
-        context = {"hourly": hourly, "start_ms": start_ms, "rules": dashboards.per_rule(connection, scope),
-                   "branches": dashboards.per_branch(connection, scope),
-                   "ageing": dashboards.open_ageing(connection, scope, now_ms()),
-                   "versions": dashboards.versions(connection), "actions": dashboards.ACTIONS}
+        context: dict[str, Any] = {
+            "hourly": hourly, "start_ms": start_ms, "rules": dashboards.per_rule(connection, scope),
+            "branches": dashboards.per_branch(connection, scope),
+            "ageing": dashboards.open_ageing(connection, scope, now_ms()),
+            "versions": dashboards.versions(connection), "actions": dashboards.ACTIONS}
     return render(request, "dashboard.html", session=session, **context)
 
 

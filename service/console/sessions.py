@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, delete, select
+from sqlalchemy import Engine, delete, insert, select
 
 from service.console import passwords, throttle, tokens, users
 from service.console.access import User
@@ -41,12 +41,12 @@ def login(engine: Engine, username: str, password: str, client: str, now_ms: int
             raise LoginThrottled(f"too many failed logins for {username!r} from {client}")
         found = users.load(connection, username)
         if not passwords.verify(password, found[1] if found else None) or found is None:
-            connection.execute(LoginFailureRow.__table__.insert().values(username=username, client=client,
+            connection.execute(insert(LoginFailureRow).values(username=username, client=client,
                                                                          at_ms=now_ms))
             return None
         connection.execute(delete(LoginFailureRow).where(LoginFailureRow.at_ms <= now_ms - policy.window_s * 1000))
         token, csrf = tokens.new_token(), tokens.new_token()
-        connection.execute(ConsoleSessionRow.__table__.insert().values(
+        connection.execute(insert(ConsoleSessionRow).values(
             token_sha256=tokens.digest(token), username=username, csrf_token=csrf, created_at_ms=now_ms,
             expires_at_ms=now_ms + int(policy.session_hours * HOUR_MS)))
     return token, Session(found[0], csrf)

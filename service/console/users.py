@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, insert, select
 
 from service.console import passwords
 from service.console.access import User, parse_role
@@ -41,7 +41,7 @@ def create_user(engine: Engine, username: str, role: str, scope: str, now_ms: in
     with engine.begin() as connection:
         if connection.execute(select(ConsoleUserRow.username).where(ConsoleUserRow.username == username)).first():
             raise UserInvalid(f"user {username!r} exists already")
-        connection.execute(ConsoleUserRow.__table__.insert().values(
+        connection.execute(insert(ConsoleUserRow).values(
             username=username, role=user.role, scope=str(user.scope), password_hash=hashed,
             created_at_ms=now_ms, disabled_at_ms=None))
     return Created(user, generated)

@@ -40,7 +40,7 @@ def get(connection: Connection, alert_id: str) -> Work:
 
 def _ensure(connection: Connection, alert_id: str, branch_path: str, username: str, now_ms: int) -> None:
     insert = postgresql.insert if connection.dialect.name == "postgresql" else sqlite.insert
-    connection.execute(insert(AlertWorkRow.__table__).values(
+    connection.execute(insert(AlertWorkRow).values(
         alert_id=alert_id, branch_path=branch_path, status="open", assignee=None, verdict=None, note=None,
         updated_by=username, updated_at_ms=now_ms).on_conflict_do_nothing(index_elements=["alert_id"]))
 
