@@ -59,8 +59,9 @@ class Stage:
 
 def build_stages(names: TopicNames, limits: Limits, counters: Counters, strategy_source: StrategySource, *,
                  score_layout: ScoreLayout, table_for: Callable[[str], Table], emitter_for: Callable[[str], Emitter],
-                 clock: Callable[[], float] = time.time) -> dict[str, Stage]:
-    """`table_for(entity)` and `emitter_for(stage name)` are the engine's ports; returns stages by name."""
+                 clock: Callable[[], float] = time.time, record_decisions: bool = True) -> dict[str, Stage]:
+    """`table_for(entity)` and `emitter_for(stage name)` are the engine's ports; returns stages by name.
+    `record_decisions=False` keeps no first-decision record (offline, where nothing is redelivered)."""
     specs = {spec.name: spec for spec in stage_specs(names, score_layout)}
     account = AccountHandler(table_for("account"), emitter_for("account-stage"), names, limits, counters, clock)
     device = EntityHandler(DeviceStage(), table_for("device"), emitter_for("device-stage"), names.location_stage,
@@ -68,7 +69,7 @@ def build_stages(names: TopicNames, limits: Limits, counters: Counters, strategy
     location = EntityHandler(LocationStage(), table_for("location"), emitter_for("location-stage"),
                              names.counterparty_stage, CounterpartyStage(), limits, counters)
     score_stage = "score-stage" if score_layout == "batched" else "counterparty-stage"
-    decided = table_for(specs["score-stage"].table or "") if "score-stage" in specs else None
+    decided = table_for(specs["score-stage"].table or "") if "score-stage" in specs and record_decisions else None
     score = ScoreHandler(emitter_for(score_stage), names, counters, strategy_source, clock, decided=decided,
                          first_decision=limits.first_decision)
     counterparty = (
