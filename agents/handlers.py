@@ -35,7 +35,7 @@ from risk.responses import ResponsePlan
 from risk.validation import Accepted, M, Rejection, TimeBounds, validate
 from schemas import AccountEvent, DeadLetterCode, Label, Transaction
 from schemas.times import to_ms
-from tables.codec import StateSource, StateStore, store_of
+from tables.codec import StateSource, store_of
 
 log = structlog.get_logger(__name__)
 
