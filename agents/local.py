@@ -59,7 +59,7 @@ class LocalPipeline(InProcessEmitter):
 
     def __init__(self, strategy_source: StrategySource, *, stage: StageConfig | None = None,
                  utc_offset_minutes: int = 480, clock: Callable[[], float] | None = None,
-                 score_batch: int = 256, in_process: bool = True, state_cache: int = 4096) -> None:
+                 score_batch: int = 256, in_process: bool = True, state_cache: int = 1024) -> None:
         self.names = TopicNames.with_prefix("")
         limits = Limits(max_bytes=1 << 20, bounds=TimeBounds(0, 0), utc_offset_minutes=utc_offset_minutes,
                         stage=stage or StageConfig())

@@ -67,7 +67,7 @@ class LiveStore(StateStore):
     The table holds every other entity's bytes, so memory stays bounded by `capacity`; `flush` writes
     the live ones too."""
 
-    def __init__(self, table: BytesTable, capacity: int = 4096) -> None:
+    def __init__(self, table: BytesTable, capacity: int = 1024) -> None:
         super().__init__(table, capacity)
         self._live: OrderedDict[bytes, State] = OrderedDict()
 
