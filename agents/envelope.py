@@ -8,6 +8,9 @@ format: they sit in the internal topics and stage state across a restart or an u
 migration. The TypedDicts below give each kind its keys and types without changing a byte
 (`tests/unit/agents/test_envelope.py` pins the bytes). Each topic carries a known set of kinds, so each is
 decoded as that set: the checker then holds every handler to the keys its topic can carry.
+
+The builders return the envelope itself: an engine encodes it for the topic (`encode`), and the in-process
+pipeline (`agents.local`) hands it to the next stage as it is.
 """
 
 from __future__ import annotations
@@ -55,7 +58,7 @@ Envelope = TxEnvelope | EventEnvelope | LabelEnvelope
 
 
 def tx_envelope(facts: dict[str, Any], features: FeatureValues, timings: dict[str, float], tag: str,
-                late: bool, ingest_ms: int, original: tuple[bytes | None, bytes] | None = None) -> bytes:
+                late: bool, ingest_ms: int, original: tuple[bytes | None, bytes] | None = None) -> TxEnvelope:
     """`original` (key, value) travels only through the re-key hop, where a duplicate must be dead-lettered."""
     env: TxEnvelope = {"k": "tx", "tx": facts, "f": features, "t": timings, "tag": tag, "late": late,
                        "in": ingest_ms}
@@ -63,7 +66,7 @@ def tx_envelope(facts: dict[str, Any], features: FeatureValues, timings: dict[st
         key, value = original
         env["ok"] = None if key is None else base64.b64encode(key).decode()
         env["ov"] = base64.b64encode(value).decode()
-    return orjson.dumps(env)
+    return env
 
 
 def original(env: TxEnvelope) -> tuple[bytes | None, bytes] | None:
@@ -73,13 +76,15 @@ def original(env: TxEnvelope) -> tuple[bytes | None, bytes] | None:
     return (None if key is None else base64.b64decode(key)), base64.b64decode(env["ov"])
 
 
-def event_envelope(event: dict[str, Any], tag: str) -> bytes:
-    env: EventEnvelope = {"k": "event", "ev": event, "tag": tag}
-    return orjson.dumps(env)
+def event_envelope(event: dict[str, Any], tag: str) -> EventEnvelope:
+    return {"k": "event", "ev": event, "tag": tag}
 
 
-def label_envelope(transaction_id: str, is_fraud: bool, confirmed_ms: int) -> bytes:
-    env: LabelEnvelope = {"k": "label", "tx_id": transaction_id, "fraud": is_fraud, "confirmed_ms": confirmed_ms}
+def label_envelope(transaction_id: str, is_fraud: bool, confirmed_ms: int) -> LabelEnvelope:
+    return {"k": "label", "tx_id": transaction_id, "fraud": is_fraud, "confirmed_ms": confirmed_ms}
+
+
+def encode(env: Envelope) -> bytes:
     return orjson.dumps(env)
 
 

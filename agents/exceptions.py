@@ -15,3 +15,9 @@ class DeliveryCancelledError(AgentsError):
     """An output's delivery future was cancelled: the output may never have reached the broker."""
 
     code = "delivery_cancelled"
+
+
+class RecordTableError(AgentsError):
+    """The first-decision record was handed a store of decoded state instead of an engine's table of bytes."""
+
+    code = "record_table_invalid"

@@ -12,13 +12,14 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import orjson
 import structlog
 
 from agents import envelope
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
-from agents.emit import Emitter
+from agents.emit import Emitter, InProcessEmitter
 from agents.first_decision import FirstDecisionConfig, FirstDecisions, Recorded
 from agents.topology import TopicNames
 from risk.decision import Assessment, Strategy, build_outputs
@@ -33,11 +34,11 @@ from risk.responses import ResponsePlan
 from risk.validation import Accepted, M, Rejection, TimeBounds, validate
 from schemas import AccountEvent, DeadLetterCode, Label, Transaction
 from schemas.times import to_ms
-from tables.codec import BytesTable, StateStore
+from tables.codec import BytesTable, StateSource, store_of
 
 log = structlog.get_logger(__name__)
 
-Table = BytesTable
+Table = StateSource  # an engine's table of bytes, or (in process) a store of decoded state
 StrategySource = Callable[[], tuple[Strategy, ResponsePlan]]  # one consistent version set per call
 NO_ENTITY = "~"  # key prefix for messages without the stage's entity (spread by transaction id)
 
@@ -63,11 +64,16 @@ class Counters:
 
 @dataclass(frozen=True)
 class Source:
+    """One message read from `topic`. In process (`agents.local`) a stage's envelope arrives as the object
+    (`env`, with its `facts`) and `value` is empty: nothing was encoded."""
+
     topic: str
     partition: int
     offset: int
     key: bytes | None
     value: bytes | None
+    env: envelope.Envelope | None = None
+    facts: TxFacts | None = None
 
     @property
     def tag(self) -> str:
@@ -90,8 +96,9 @@ class DeadLetters:
         self._max_value_bytes = max_value_bytes
 
     def send(self, source: Source, rejection: Rejection) -> None:
+        value = source.value if source.env is None else envelope.encode(source.env)  # in process: as a topic has it
         record = dead_letter_bytes(source_topic=source.topic, partition=source.partition, offset=source.offset,
-                                   key=source.key, value=source.value, code=rejection.code,
+                                   key=source.key, value=value, code=rejection.code,
                                    message=rejection.message, fields=rejection.fields, errors=rejection.errors,
                                    received_ms=int(self._clock() * 1000), max_value_bytes=self._max_value_bytes)
         self._counters.add(f"dead_letter.{rejection.code}")
@@ -105,6 +112,38 @@ class DeadLetters:
             self.send(source, result)
             return None
         return result.message
+
+
+def _rekeyed(source: Source) -> envelope.RekeyedEnvelope:
+    """The envelope handed over in process, or decoded from the rekey topic."""
+    if source.env is not None:
+        return cast(envelope.RekeyedEnvelope, source.env)
+    return envelope.decode_rekeyed(source.value or b"{}")
+
+
+def _staged(source: Source) -> envelope.StageEnvelope:
+    if source.env is not None:
+        return cast(envelope.StageEnvelope, source.env)
+    return envelope.decode_stage(source.value or b"{}")
+
+
+def _scored(source: Source) -> envelope.TxEnvelope:
+    if source.env is not None:
+        return cast(envelope.TxEnvelope, source.env)
+    return envelope.decode_tx(source.value or b"{}")
+
+
+def _facts(source: Source, env: envelope.TxEnvelope) -> TxFacts:
+    return source.facts if source.facts is not None else TxFacts.from_dict(env["tx"])
+
+
+def send_envelope(emitter: Emitter, topic: str, key: bytes, env: envelope.Envelope,
+                  facts: TxFacts | None = None) -> None:
+    """To the next stage: encoded for a topic, or the object itself when every stage runs in this process."""
+    if isinstance(emitter, InProcessEmitter):
+        emitter.send_envelope(topic, key, env, facts)
+    else:
+        emitter.send(topic, key, envelope.encode(env))
 
 
 def _original(env: envelope.TxEnvelope) -> Source | None:
@@ -135,7 +174,7 @@ class AccountHandler:
 
     def __init__(self, table: Table, emitter: Emitter, topics: TopicNames, limits: Limits, counters: Counters,
                  clock: Callable[[], float] = time.time) -> None:
-        self._states, self._emitter, self._topics, self._limits = StateStore(table), emitter, topics, limits
+        self._states, self._emitter, self._topics, self._limits = store_of(table), emitter, topics, limits
         self._counters, self._clock = counters, clock
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock, limits.max_bytes)
         self._stage = AccountStage()
@@ -160,18 +199,18 @@ class AccountHandler:
         facts = AccountEventFacts(event.event_id, to_ms(event.event_time), event.account_id,
                                   event.kind.value, geo.lat if geo else None, geo.lon if geo else None)
         if source.key != event.account_id.encode():
-            self._emitter.send(self._topics.rekey, event.account_id.encode(),
-                               envelope.event_envelope(facts.__dict__, source.tag))
+            send_envelope(self._emitter, self._topics.rekey, event.account_id.encode(),
+                          envelope.event_envelope(dict(facts.__dict__), source.tag))
             return
         self._apply_event(facts)
 
     def on_rekeyed(self, source: Source) -> None:
         """Inputs whose producer keyed them by something else arrive here keyed by account id."""
-        env = envelope.decode_rekeyed(source.value or b"{}")
+        env = _rekeyed(source)
         if env["k"] == "event":
             self._apply_event(AccountEventFacts(**env["ev"]))
         else:
-            self._process(TxFacts.from_dict(env["tx"]), env["tag"], source.key, env["in"], _original(env))
+            self._process(_facts(source, env), env["tag"], source.key, env["in"], _original(env))
 
     def _apply_event(self, facts: AccountEventFacts) -> None:
         key = facts.account_id.encode()
@@ -186,9 +225,9 @@ class AccountHandler:
         if key != account_key:
             # State must live on the account's partition: one extra hop, then processed as usual.
             self._counters.add("transactions.rekeyed")
-            self._emitter.send(self._topics.rekey, account_key, envelope.tx_envelope(
+            send_envelope(self._emitter, self._topics.rekey, account_key, envelope.tx_envelope(
                 facts.to_dict(), {}, {}, tag, False, ingest_ms,
-                original=None if original is None else (original.key, original.value or b"")))
+                original=None if original is None else (original.key, original.value or b"")), facts)
             return
         outcome = run_stage(self._stage, self._states.load(account_key), facts, tag, self._limits.stage,
                             drop_duplicates=True)
@@ -204,9 +243,9 @@ class AccountHandler:
             self._states.save(account_key, outcome.state)
         self._counters.add(f"stage.account.{outcome.status.value}")
         features = {**tx_features(facts, self._limits.utc_offset_minutes), **outcome.features}
-        self._emitter.send(self._topics.device_stage, _stage_key(self._next, facts), envelope.tx_envelope(
+        send_envelope(self._emitter, self._topics.device_stage, _stage_key(self._next, facts), envelope.tx_envelope(
             facts.to_dict(), features, {"account": outcome.elapsed_ms}, tag, outcome.status is Status.LATE,
-            ingest_ms))
+            ingest_ms), facts)
 
 
 class EntityHandler:
@@ -214,15 +253,15 @@ class EntityHandler:
 
     def __init__(self, stage: EntityStage, table: Table, emitter: Emitter, next_topic: str | None,
                  next_stage: EntityStage | None, limits: Limits, counters: Counters) -> None:
-        self._stage, self._states, self._emitter = stage, StateStore(table), emitter
+        self._stage, self._states, self._emitter = stage, store_of(table), emitter
         self._next_topic, self._next_stage, self._limits, self._counters = next_topic, next_stage, limits, counters
 
     def on_envelope(self, source: Source) -> None:
-        env = envelope.decode_stage(source.value or b"{}")
+        env = _staged(source)
         if env["k"] == "label":
             self._apply_label(source.key or b"", env)
             return
-        facts = TxFacts.from_dict(env["tx"])
+        facts = _facts(source, env)
         key = self._stage.key(facts)
         state = self._states.load(key.encode()) if key is not None else None
         outcome = run_stage(self._stage, state, facts, env["tag"], self._limits.stage)
@@ -237,7 +276,7 @@ class EntityHandler:
         """To the next entity stage keyed by its entity, or (last stage) to the score stage keyed by account."""
         assert self._next_topic is not None
         key = facts.account_id.encode() if self._next_stage is None else _stage_key(self._next_stage, facts)
-        self._emitter.send(self._next_topic, key, orjson.dumps(env))
+        send_envelope(self._emitter, self._next_topic, key, env, facts)
 
     def _apply_label(self, key: bytes, env: envelope.LabelEnvelope) -> None:
         state = self._states.load(key) or self._stage.new_state()
@@ -257,7 +296,7 @@ class ScoreHandler:
 
     def __init__(self, emitter: Emitter, topics: TopicNames, counters: Counters,
                  strategy_source: StrategySource, clock: Callable[[], float] = time.time, *,
-                 decided: Table | None = None, first_decision: FirstDecisionConfig | None = None) -> None:
+                 decided: BytesTable | None = None, first_decision: FirstDecisionConfig | None = None) -> None:
         self._emitter, self._topics, self._counters = emitter, topics, counters
         self._strategy_source, self._clock = strategy_source, clock
         self._dead = DeadLetters(emitter, topics.dead_letter, counters, clock)
@@ -274,8 +313,8 @@ class ScoreHandler:
     def on_batch(self, sources: Sequence[Source]) -> None:
         items = []
         for source in sources:
-            env = envelope.decode_tx(source.value or b"{}")
-            items.append((source, env, TxFacts.from_dict(env["tx"])))
+            env = _scored(source)
+            items.append((source, env, _facts(source, env)))
         self.score(items)
 
     def score(self, items: Sequence[tuple[Source, envelope.TxEnvelope, TxFacts]]) -> None:
@@ -342,6 +381,13 @@ class ScoreHandler:
 
     def _send(self, facts: TxFacts, outputs: Recorded) -> None:
         account_key = facts.account_id.encode()
+        if isinstance(self._emitter, InProcessEmitter):  # the records themselves: no topic to encode them for
+            self._emitter.send_record(self._topics.decisions, account_key, outputs.decision)
+            if outputs.alert is not None:
+                self._emitter.send_record(self._topics.alerts, account_key, outputs.alert)
+            for command in outputs.blocks:
+                self._emitter.send_record(self._topics.blocks, command["target_id"].encode(), command)
+            return
         # fs-tx-id lets a reader that waits for one transaction (the decision API) skip the others unparsed
         headers = {"fs-ingest-ms": str(outputs.ingest_ms).encode(), "fs-source": outputs.source_tag.encode(),
                    "fs-tx-id": facts.transaction_id.encode()}
@@ -395,5 +441,5 @@ class LabelRouter:
                   (self._topics.counterparty_stage, label.counterparty_id))
         for topic, entity in routes:
             if entity:
-                self._emitter.send(topic, entity.encode(), body)
+                send_envelope(self._emitter, topic, entity.encode(), body)
         self._counters.add("labels.routed")

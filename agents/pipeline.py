@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from agents.emit import Emitter
+from agents.exceptions import RecordTableError
 from agents.handlers import (
     AccountHandler,
     Counters,
@@ -26,6 +27,7 @@ from agents.handlers import (
 )
 from agents.topology import ScoreLayout, StageSpec, TopicNames, stage_specs
 from risk.features.entities import CounterpartyStage, DeviceStage, LocationStage
+from tables.codec import BytesTable, StateStore
 
 Handle = Callable[[Source], None]
 
@@ -57,10 +59,20 @@ class Stage:
             self.handle(source)
 
 
+def _record_table(table: Table) -> BytesTable:
+    """The first-decision record keeps a value per transaction beside each account's index, in an engine's
+    table of bytes; an in-process run keeps no record (`record_decisions=False`)."""
+    if isinstance(table, StateStore):
+        raise RecordTableError("the first-decision record needs an engine's table of bytes, not a store of "
+                               "decoded state: run in process with record_decisions=False")
+    return table
+
+
 def build_stages(names: TopicNames, limits: Limits, counters: Counters, strategy_source: StrategySource, *,
                  score_layout: ScoreLayout, table_for: Callable[[str], Table], emitter_for: Callable[[str], Emitter],
-                 clock: Callable[[], float] = time.time) -> dict[str, Stage]:
-    """`table_for(entity)` and `emitter_for(stage name)` are the engine's ports; returns stages by name."""
+                 clock: Callable[[], float] = time.time, record_decisions: bool = True) -> dict[str, Stage]:
+    """`table_for(entity)` and `emitter_for(stage name)` are the engine's ports; returns stages by name.
+    `record_decisions=False` keeps no first-decision record (offline, where nothing is redelivered)."""
     specs = {spec.name: spec for spec in stage_specs(names, score_layout)}
     account = AccountHandler(table_for("account"), emitter_for("account-stage"), names, limits, counters, clock)
     device = EntityHandler(DeviceStage(), table_for("device"), emitter_for("device-stage"), names.location_stage,
@@ -68,7 +80,8 @@ def build_stages(names: TopicNames, limits: Limits, counters: Counters, strategy
     location = EntityHandler(LocationStage(), table_for("location"), emitter_for("location-stage"),
                              names.counterparty_stage, CounterpartyStage(), limits, counters)
     score_stage = "score-stage" if score_layout == "batched" else "counterparty-stage"
-    decided = table_for(specs["score-stage"].table or "") if "score-stage" in specs else None
+    decided = (_record_table(table_for(specs["score-stage"].table or ""))
+               if "score-stage" in specs and record_decisions else None)
     score = ScoreHandler(emitter_for(score_stage), names, counters, strategy_source, clock, decided=decided,
                          first_decision=limits.first_decision)
     counterparty = (

@@ -11,7 +11,7 @@ more than `max_reject_share` of them fails the run (`app.row_import`).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterable, Iterator
+from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ import orjson
 from app.field_mapping import LABEL_IDENTITY, FieldMapping
 from app.replay_sources import ReplayRecord, count_file_rows, read_file
 from app.row_import import DEFAULT_MAX_REJECT_SHARE, RejectTally
+from risk.validation import Checked
 from sim.io import read_jsonl
 from sim.records import SimRecord
 
@@ -56,9 +57,37 @@ def merge(*streams: Iterable[tuple[str, ReplayRecord]]) -> Iterator[Feed]:
         yield topic, rec.key, rec.value
 
 
+async def merge_async(*streams: AsyncIterator[tuple[str, ReplayRecord]]) -> AsyncIterator[Feed]:
+    """`merge` for streams read as they arrive (Kafka topics): one record ahead per stream is held."""
+    heads: list[tuple[tuple[int, int, int], str, ReplayRecord]] = []
+    seqs = [0] * len(streams)
+
+    async def pull(rank: int) -> None:
+        item = await anext(streams[rank], None)
+        if item is not None:
+            topic, rec = item
+            heapq.heappush(heads, ((rec.timestamp_ms, rank, seqs[rank]), topic, rec))
+            seqs[rank] += 1
+
+    for rank in range(len(streams)):
+        await pull(rank)
+    while heads:
+        (_, rank, _), topic, rec = heapq.heappop(heads)
+        yield topic, rec.key, rec.value
+        await pull(rank)
+
+
 def _ranked(rank: int, stream: Iterable[tuple[str, ReplayRecord]]) -> Iterator[tuple[tuple[int, int, int], str, Any]]:
     for seq, (topic, rec) in enumerate(stream):
         yield (rec.timestamp_ms, rank, seq), topic, rec
+
+
+def _checked(record: ReplayRecord) -> ReplayRecord:
+    """A transaction the import validated carries its message to the pipeline, which then need not parse and
+    validate the same bytes again (`risk.validation.Checked`)."""
+    if record.message is None:
+        return record
+    return ReplayRecord(record.key, Checked.of(record.value, record.message), record.timestamp_ms)
 
 
 @dataclass(frozen=True)
@@ -94,7 +123,7 @@ class FileInput:
             return (sim_feed(r) for r in read_jsonl(self.path))
         tally = RejectTally(f"transactions {self.path}", self.max_reject_share, count_file_rows(self.path))
         streams: list[Iterable[tuple[str, ReplayRecord]]] = [
-            ((TRANSACTIONS, r) for r in read_file(self.path, mapping=self.mapping, tally=tally))]
+            ((TRANSACTIONS, _checked(r)) for r in read_file(self.path, mapping=self.mapping, tally=tally))]
         if self.labels_path is not None:
             label_tally = RejectTally(f"labels {self.labels_path}", self.max_reject_share,
                                       count_file_rows(self.labels_path))

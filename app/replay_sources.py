@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 from collections import deque
 from collections.abc import AsyncIterator, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +35,7 @@ class ReplayRecord:
     value: bytes
     timestamp_ms: int
     headers: tuple[tuple[str, bytes], ...] = ()
+    message: BaseModel | None = field(default=None, compare=False)  # as the import validated it, if it did
 
 
 Offsets = int | Mapping[int, int] | None
@@ -91,6 +92,18 @@ async def read_topic(bootstrap: str, topic: str, *, start_ms: int | None = None,
         async for record in _merge(consumer, stop, poll_timeout_ms):
             if _in_range(record.timestamp_ms, start_ms, end_ms):
                 yield record
+    finally:
+        await consumer.stop()
+
+
+async def end_offsets(bootstrap: str, topic: str) -> dict[int, int]:
+    """Each partition's end offset now: pass it as `read_topic(end_offsets=...)` so that every later pass
+    reads the same records, however much the topic grows meanwhile."""
+    consumer = AIOKafkaConsumer(bootstrap_servers=bootstrap, enable_auto_commit=False, group_id=None)
+    await consumer.start()
+    try:
+        tps = [TopicPartition(topic, p) for p in await _partitions(bootstrap, topic)]
+        return {tp.partition: offset for tp, offset in (await consumer.end_offsets(tps)).items()}
     finally:
         await consumer.stop()
 
@@ -161,7 +174,7 @@ def read_file(path: str | Path, *, mapping: FieldMapping | None = None, kind: st
             tally.reject(number, mapped.code, mapped.message)
             continue
         if _in_range(mapped.timestamp_ms, start_ms, end_ms):
-            yield ReplayRecord(mapped.key, mapped.value, mapped.timestamp_ms)
+            yield ReplayRecord(mapped.key, mapped.value, mapped.timestamp_ms, message=mapped.message)
     if tally is not None and tally.rows:
         tally.check()
 

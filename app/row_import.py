@@ -64,11 +64,12 @@ class RejectTally:
 
 @dataclass(frozen=True)
 class Mapped:
-    """A row that passed: message key, JSON value and event time in epoch ms."""
+    """A row that passed: message key, JSON value, event time in epoch ms and the validated message."""
 
     key: bytes | None
     value: bytes
     timestamp_ms: int
+    message: BaseModel | None = None
 
 
 def map_row(row: dict[str, Any], mapping: FieldMapping, model: type[BaseModel] | None) -> Mapped | Rejection:
@@ -81,9 +82,11 @@ def map_row(row: dict[str, Any], mapping: FieldMapping, model: type[BaseModel] |
     except RowRejected as err:  # a path clash (plain MappingError) is the mapping's fault and propagates
         return Rejection(err.code, str(err))
     raw = orjson.dumps(value)
+    message = None
     if model is not None:
         checked = validate(raw, model, max_bytes=_MAX_BYTES, now_ms=0)
         if isinstance(checked, Rejection):
             return checked
+        message = checked.message
     key = get_path(value, mapping.key)
-    return Mapped(None if key is None else str(key).encode(), raw, ts)
+    return Mapped(None if key is None else str(key).encode(), raw, ts, message)

@@ -68,3 +68,44 @@ class StateStore:
         self._saved[key] = (raw, state)
         if len(self._saved) > self._capacity:
             self._saved.popitem(last=False)
+
+
+class LiveStore(StateStore):
+    """Entity state kept decoded, for a pipeline whose stages all run in one process (`agents.local`).
+
+    The `capacity` most recently used entities stay objects and reach the table (encoded) only when they fall
+    out, so a busy entity is neither decoded nor encoded per event. It relies on what every handler does: a
+    state it changes is saved (a loaded state is the live object, so a change that was not saved would stay).
+    The table holds every other entity's bytes, so memory stays bounded by `capacity`; `flush` writes
+    the live ones too."""
+
+    def __init__(self, table: BytesTable, capacity: int = 1024) -> None:
+        super().__init__(table, capacity)
+        self._live: OrderedDict[bytes, State] = OrderedDict()
+
+    def load(self, key: bytes) -> State | None:
+        state = self._live.get(key)
+        if state is not None:
+            self._live.move_to_end(key)
+            return state
+        raw = self._table.get(key)
+        return None if raw is None else orjson.loads(raw)
+
+    def save(self, key: bytes, state: State) -> None:
+        self._live[key] = state
+        self._live.move_to_end(key)
+        if len(self._live) > self._capacity:
+            evicted, old = self._live.popitem(last=False)
+            self._table[evicted] = orjson.dumps(old)
+
+    def flush(self) -> None:
+        for key, state in self._live.items():
+            self._table[key] = orjson.dumps(state)
+
+
+StateSource = BytesTable | StateStore
+
+
+def store_of(table: StateSource) -> StateStore:
+    """The store over an engine's table of bytes, or the store an in-process pipeline hands over itself."""
+    return table if isinstance(table, StateStore) else StateStore(table)

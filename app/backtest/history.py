@@ -2,21 +2,22 @@
 
 Every source ends as one `History`: a re-startable stream of `(input topic, key, value)` records in
 delivery order (transactions, account events and labels interleaved as they reached the bus, so label-fed
-features see each verdict only from its confirmation on). Nothing is held in memory for a file or a
-simulation: each run starts a fresh pass, and the ground truth is folded from the labels as they go by.
+features see each verdict only from its confirmation on). Nothing is held in memory for a file, a
+simulation or the topics (read asynchronously): each run starts a fresh pass, and the ground truth is folded
+from the labels as they go by.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from app.backtest.exceptions import BacktestError
 from app.exceptions import AppError
 from app.field_mapping import FieldMapping
-from app.history_input import EVENTS, LABELS, TRANSACTIONS, Feed, FileInput, ReplayRecord, merge, sim_feed
-from app.replay_sources import read_topic
+from app.history_input import EVENTS, LABELS, TRANSACTIONS, Feed, FileInput, ReplayRecord, merge_async, sim_feed
+from app.replay_sources import end_offsets, read_topic
 from app.row_import import DEFAULT_MAX_REJECT_SHARE
 from sim.config import SimConfig
 from sim.engine import simulate
@@ -27,13 +28,16 @@ from sim.records import SimRecord
 class History:
     """`feeds()` starts a fresh pass over the records; `expected` is their number when cheaply known."""
 
-    feeds: Callable[[], Iterable[Feed]]
+    feeds: Callable[[], Iterable[Feed] | AsyncIterator[Feed]]  # Kafka topics are read asynchronously
     source: str  # what was read, for the report
     expected: int | None = None
 
     def count_transactions(self) -> int:
         """A full pass, counting (tests and small inputs; a backtest counts as it runs)."""
-        return sum(1 for topic, _, _ in self.feeds() if topic == TRANSACTIONS)
+        feeds = self.feeds()
+        if not isinstance(feeds, Iterable):
+            raise BacktestError(f"{self.source} is read asynchronously; count its transactions as it is run")
+        return sum(1 for topic, _, _ in feeds if topic == TRANSACTIONS)
 
 
 def from_sim_records(records: Iterable[SimRecord], source: str) -> History:
@@ -65,21 +69,25 @@ def from_file(path: Path, *, mapping: FieldMapping | None = None, labels_path: P
 
 async def from_topics(bootstrap: str, prefix: str = "", *, start_ms: int | None = None,
                       end_ms: int | None = None) -> History:
-    """The `transactions`, `account-events` and `fraud-labels` topics (with `prefix`) in a time range.
-
-    Read once into memory (the bus gives no cheap second pass); a bank-scale backtest reads a file."""
-    streams: list[list[tuple[str, ReplayRecord]]] = []
+    """The `transactions`, `account-events` and `fraud-labels` topics (with `prefix`) in a time range, merged
+    by timestamp as they are read (partitions and topics alike), so memory holds a fetch per partition, not
+    the history. Each pass reads the topics again, up to the end offsets they had when this was called."""
+    ends: dict[str, dict[int, int]] = {}
     for topic in (EVENTS, TRANSACTIONS, LABELS):
         try:
-            records = [r async for r in read_topic(bootstrap, prefix + topic, start_ms=start_ms, end_ms=end_ms)]
+            ends[topic] = await end_offsets(bootstrap, prefix + topic)
         except AppError as err:
             if topic == TRANSACTIONS:
                 raise BacktestError(f"cannot read {prefix + topic} from {bootstrap}: {err}") from err
-            records = []  # no events or no labels yet: still a valid (if less informative) backtest
-        streams.append([(topic, r) for r in records])
-    feeds = list(merge(*streams))
-    return History(lambda: iter(feeds), f"kafka {bootstrap} topics {prefix}{{{EVENTS},{TRANSACTIONS},{LABELS}}}",
-                   len(feeds))
+            # no events or no labels yet: still a valid (if less informative) backtest
+
+    async def tagged(topic: str) -> AsyncIterator[tuple[str, ReplayRecord]]:
+        async for record in read_topic(bootstrap, prefix + topic, start_ms=start_ms, end_ms=end_ms,
+                                       end_offsets=ends[topic]):
+            yield topic, record
+
+    return History(lambda: merge_async(*(tagged(topic) for topic in ends)),
+                   f"kafka {bootstrap} topics {prefix}{{{EVENTS},{TRANSACTIONS},{LABELS}}}")
 
 
 __all__ = ["EVENTS", "LABELS", "TRANSACTIONS", "Feed", "History", "from_file", "from_sim_records",

@@ -52,11 +52,11 @@ def render(result: Backtest, console: Console, *, top: int = 25) -> None:
     rules = Table(title=f"rules of {cand.version}: top {top} by hits (all in the JSON report)")
     for col in ("rule", "hits", "hit rate", "precision", "recall", "per day"):
         rules.add_column(col, justify="left" if col == "rule" else "right", no_wrap=col == "rule")
-    for s in sorted((s for s in cand.rules if s.hits), key=lambda s: (-s.hits, s.rule_id))[:top]:
-        name = s.rule_id + (" [dim]shadow" if s.shadow_hits == s.hits else "")
-        rules.add_row(name, f"{s.hits:,}", _pct(s.hit_rate), _pct(s.precision), _pct(s.recall),
-                      f"{s.alerts_per_day:.1f}")
-    silent = sum(1 for s in cand.rules if not s.hits)
+    for r in sorted((r for r in cand.rules if r.hits), key=lambda r: (-r.hits, r.rule_id))[:top]:
+        name = r.rule_id + (" [dim]shadow" if r.shadow_hits == r.hits else "")
+        rules.add_row(name, f"{r.hits:,}", _pct(r.hit_rate), _pct(r.precision), _pct(r.recall),
+                      f"{r.alerts_per_day:.1f}")
+    silent = sum(1 for r in cand.rules if not r.hits)
     console.print(rules)
     if silent:
         console.print(f"{silent} rules never fired on this input")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +19,7 @@ from agents.local import LocalPipeline
 from app.backtest.diff import ActionChanges, HitDelta, action_changes, hit_deltas
 from app.backtest.evaluate import Overall, RuleStats, ScenarioStats, overall, rule_stats, scenario_stats
 from app.backtest.exceptions import BacktestError
-from app.backtest.history import LABELS, TRANSACTIONS, History
+from app.backtest.history import LABELS, TRANSACTIONS, Feed, History
 from app.backtest.rows import Columns, RunLog
 from app.backtest.strategies import RulesetText, StrategySource
 from app.backtest.truth import Truth, TruthBuilder
@@ -45,7 +45,16 @@ class RunOutcome:
     dead_letters: dict[str, int]
 
 
-def run_pipeline(source: StrategySource, history: History, *, stage: StageConfig | None = None,
+async def _each(feeds: Iterable[Feed] | AsyncIterator[Feed]) -> AsyncIterator[Feed]:
+    if isinstance(feeds, AsyncIterator):
+        async for feed in feeds:
+            yield feed
+    else:
+        for feed in feeds:
+            yield feed
+
+
+async def run_pipeline(source: StrategySource, history: History, *, stage: StageConfig | None = None,
                  utc_offset_minutes: int = 480, progress: Progress | None = None,
                  sink: DecisionSink | None = None) -> RunOutcome:
     """Stream `history` through a fresh pipeline; each decision goes to the run log (and `sink`) as it is
@@ -64,7 +73,7 @@ def run_pipeline(source: StrategySource, history: History, *, stage: StageConfig
         for bucket in (out.decisions, out.alerts, out.blocks, out.dead_letters):
             bucket.clear()
 
-    for topic, key, value in history.feeds():
+    async for topic, key, value in _each(history.feeds()):
         if topic == TRANSACTIONS:
             transactions += 1
         elif topic == LABELS:
@@ -89,8 +98,8 @@ async def decide_all(source: StrategySource, history: History, *, stage: StageCo
                      utc_offset_minutes: int = 480, progress: Progress | None = None) -> list[dict[str, Any]]:
     """Every decision the pipeline emits for `history`, in emission order (small inputs: they are kept)."""
     decisions: list[dict[str, Any]] = []
-    run_pipeline(source, history, stage=stage, utc_offset_minutes=utc_offset_minutes, progress=progress,
-                 sink=decisions.extend)
+    await run_pipeline(source, history, stage=stage, utc_offset_minutes=utc_offset_minutes, progress=progress,
+                       sink=decisions.extend)
     return decisions
 
 
@@ -176,9 +185,9 @@ async def run_backtest(history: History, candidate: tuple[RulesetText, StrategyS
         if pair is None:
             continue
         ruleset, source = pair
-        run = run_pipeline(source, history, stage=stage, utc_offset_minutes=metrics.utc_offset_minutes,
-                           progress=progress(name) if progress else None,
-                           sink=sink if name == "candidate" else None)
+        run = await run_pipeline(source, history, stage=stage, utc_offset_minutes=metrics.utc_offset_minutes,
+                                 progress=progress(name) if progress else None,
+                                 sink=sink if name == "candidate" else None)
         _check_dead_letters(run, max_reject_share, history.source)
         outcomes[name] = (ruleset, run)
         log_.info("backtest.run_done", run=name, decisions=len(run.log))

@@ -59,7 +59,8 @@ def test_label_router_routes_valid_labels_and_dead_letters_bad_ones(app_and_sent
 
 def test_device_stage_keeps_state_in_its_table_and_forwards(app_and_sent):
     app, sent = app_and_sent
-    messages = [(b"dev1", envelope.tx_envelope(tx(n, account_id=f"a{n}").to_dict(), {}, {}, f"s:0:{n}", False, 0))
+    messages = [(b"dev1", envelope.encode(envelope.tx_envelope(
+        tx(n, account_id=f"a{n}").to_dict(), {}, {}, f"s:0:{n}", False, 0)))
                 for n in (1, 2)]
     drive(app.agents["device-stage"], *messages)
     assert [topic for topic, _, _ in sent] == ["ut.fs-stage-location"] * 2
@@ -69,7 +70,7 @@ def test_device_stage_keeps_state_in_its_table_and_forwards(app_and_sent):
 
 def test_counterparty_stage_sends_the_snapshot_on_to_the_score_stage_keyed_by_account(app_and_sent):
     app, sent = app_and_sent
-    message = envelope.tx_envelope(tx(1, account_id="a1").to_dict(), {}, {}, "s:0:1", False, 0)
+    message = envelope.encode(envelope.tx_envelope(tx(1, account_id="a1").to_dict(), {}, {}, "s:0:1", False, 0))
     drive(app.agents["counterparty-stage"], (b"payee1", message))
     assert [(topic, key) for topic, key, _ in sent] == [("ut.fs-stage-score", b"a1")]
     assert "counterparty.tx_count_1h" in sent[0][2]["f"]
@@ -77,8 +78,8 @@ def test_counterparty_stage_sends_the_snapshot_on_to_the_score_stage_keyed_by_ac
 
 def test_score_stage_takes_a_batch_and_decides_each_transaction_in_order(app_and_sent):
     app, sent = app_and_sent
-    messages = [(f"a{n}".encode(), envelope.tx_envelope(tx(n, account_id=f"a{n}").to_dict(), {"tx.amount": 10.0 * n},
-                                                        {}, f"s:0:{n}", False, 0)) for n in range(1, 6)]
+    messages = [(f"a{n}".encode(), envelope.encode(envelope.tx_envelope(
+        tx(n, account_id=f"a{n}").to_dict(), {"tx.amount": 10.0 * n}, {}, f"s:0:{n}", False, 0))) for n in range(1, 6)]
     drive(app.agents["score-stage"], *messages)
     decisions = [(key, body) for topic, key, body in sent if topic == "ut.risk-decisions"]
     assert [key for key, _ in decisions] == [b"a1", b"a2", b"a3", b"a4", b"a5"]
@@ -89,7 +90,7 @@ def test_score_stage_takes_a_batch_and_decides_each_transaction_in_order(app_and
 
 def test_inline_scoring_decides_in_the_counterparty_stage_without_the_score_hop(monkeypatch, tmp_path):
     app, sent = _app_and_sent(monkeypatch, tmp_path, score_stage="inline")
-    message = envelope.tx_envelope(tx(1, account_id="a1").to_dict(), {}, {}, "s:0:1", False, 0)
+    message = envelope.encode(envelope.tx_envelope(tx(1, account_id="a1").to_dict(), {}, {}, "s:0:1", False, 0))
     drive(app.agents["counterparty-stage"], (b"payee1", message))
     assert [(topic, key) for topic, key, _ in sent if topic != "ut.risk-alerts"] == [("ut.risk-decisions", b"a1")]
     assert sent[0][2]["transaction_id"] == tx(1).transaction_id

@@ -1,8 +1,8 @@
 import orjson
 import pytest
 
-from risk.validation import Accepted, Rejection, TimeBounds, validate
-from schemas import Transaction
+from risk.validation import Accepted, Checked, Rejection, TimeBounds, validate
+from schemas import Label, Transaction
 
 NOW = 1_764_000_000_000
 BOUNDS = TimeBounds(max_future_ms=300_000, max_age_ms=86_400_000)
@@ -49,3 +49,14 @@ def test_oversize_message_is_rejected_before_parsing():
 @pytest.mark.parametrize("when", ["2025-11-24T17:00:00Z", "2025-11-20T00:00:00Z"])
 def test_event_time_far_from_the_clock(when):
     assert check({**GOOD, "event_time": when}).code == "event_time_out_of_range"
+
+
+def test_checked_bytes_are_not_validated_again_but_still_bounded():
+    message = Transaction.model_validate(GOOD)
+    taken = validate(Checked.of(orjson.dumps(GOOD), message), Transaction, max_bytes=65536, now_ms=NOW)
+    assert isinstance(taken, Accepted) and taken.message is message  # the import's object, not a new parse
+    late = validate(Checked.of(orjson.dumps(GOOD), message), Transaction, max_bytes=65536, now_ms=NOW + 2 * 86_400_000,
+                    bounds=BOUNDS)
+    assert isinstance(late, Rejection) and late.code == "event_time_out_of_range"
+    other = validate(Checked.of(orjson.dumps(GOOD), message), Label, max_bytes=65536, now_ms=NOW)
+    assert isinstance(other, Rejection) and other.code == "missing_field"  # checked as another schema: parsed

@@ -44,12 +44,12 @@ def _without_timings(decision: dict) -> dict:
     return {k: v for k, v in decision.items() if k != "timings_ms"}
 
 
-def test_backtest_decisions_equal_local_pipeline_fed_the_same_records(settings, history):
+def test_backtest_decisions_equal_the_encoded_pipeline_fed_the_same_records(settings, history):
     ruleset, source = _pair(settings)
     ours = asyncio.run(decide_all(source, history))
     topics = {"transaction": "transactions", "account_event": "account-events", "label": "fraud-labels"}
 
-    reference = LocalPipeline(strategy_source(ruleset, settings)).run(
+    reference = LocalPipeline(strategy_source(ruleset, settings), in_process=False).run(  # encoded as engines do
         [(topics[r.kind], r.key.encode(), orjson.dumps(r.value)) for r in simulate(CONFIG)]).decisions
     assert len(ours) == history.count_transactions() > 100
     assert [_without_timings(d) for d in ours] == [_without_timings(d) for d in reference]
