@@ -37,10 +37,17 @@ def store_url(request: pytest.FixtureRequest, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'store.db'}"
         return
-    url = request.getfixturevalue("postgres_url")
-    _empty(url)  # other tests share the session's server (the worker end-to-end test writes to it directly)
-    yield url
-    _empty(url)
+    yield request.getfixturevalue("postgres_store")
+
+
+@pytest.fixture
+def postgres_store(postgres_url: str) -> Iterator[str]:
+    """The session's PostgreSQL server as an empty store, emptied again afterwards: every test that writes to
+    it shares the server, and a row one test left (same transaction ids) would be kept by the next one's
+    upsert instead of its own."""
+    _empty(postgres_url)
+    yield postgres_url
+    _empty(postgres_url)
 
 
 def _empty(url: str) -> None:

@@ -18,7 +18,6 @@ from schemas.times import iso_utc
 from service.console.users import create_user
 from service.store.engine import migrate, open_engine
 from tests.integration.browser import BrowserMissing, chromium, log_in
-from tests.integration.conftest import _empty
 from tests.integration.harness import WorkerProcess, consume, produce, values
 from tests.integration.service_harness import RunningService
 from tests.integration.traffic import encode, transaction
@@ -47,11 +46,10 @@ def _decision_for(bootstrap: str, topic: str, transaction_id: str) -> dict:
 
 
 def test_a_county_analyst_marks_fraud_and_the_next_payment_to_that_payee_sees_it(
-        driver, kafka_bootstrap, unique_prefix, tmp_path, postgres_url):
-    _empty(postgres_url)
+        driver, kafka_bootstrap, unique_prefix, tmp_path, postgres_store):
     topics = Settings(topic_prefix=unique_prefix).topic_names()
     worker = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=2, engine="quix").start()
-    engine = open_engine(postgres_url)
+    engine = open_engine(postgres_store)
     try:
         migrate(engine)
         for name, scope in (("county1", MINE), ("county2", OTHER)):
@@ -59,7 +57,7 @@ def test_a_county_analyst_marks_fraud_and_the_next_payment_to_that_payee_sees_it
         worker.wait_healthy()
         docs = [transaction(n, accounts=6, amount="60000.00" if n % 2 == 0 else f"{n + 10}.00") for n in range(COUNT)]
         asyncio.run(produce(kafka_bootstrap, topics.transactions, [encode(d) for d in docs]))
-        settings = Settings(bootstrap_servers=kafka_bootstrap, topic_prefix=unique_prefix, store_url=postgres_url,
+        settings = Settings(bootstrap_servers=kafka_bootstrap, topic_prefix=unique_prefix, store_url=postgres_store,
                             app_id=f"{unique_prefix}svc".lower(), sink_batch_wait_ms=50)
         with RunningService(settings) as service:
             base = f"http://127.0.0.1:{service.port}"

@@ -15,7 +15,7 @@ from tests.integration.traffic import encode, transaction
 COUNT = 40
 
 
-def test_a_workers_decisions_reach_the_query_api(kafka_bootstrap, unique_prefix, tmp_path, postgres_url):
+def test_a_workers_decisions_reach_the_query_api(kafka_bootstrap, unique_prefix, tmp_path, postgres_store):
     worker = WorkerProcess("w1", kafka_bootstrap, unique_prefix, tmp_path, partitions=2, engine="quix").start()
     try:
         worker.wait_healthy()
@@ -27,10 +27,10 @@ def test_a_workers_decisions_reach_the_query_api(kafka_bootstrap, unique_prefix,
     finally:
         worker.stop()
     assert len(published) == COUNT, worker.tail()
-    engine = open_engine(postgres_url)
+    engine = open_engine(postgres_store)
     migrate(engine)
     key = create_key(engine, "e2e", "44/4401", 0)
-    settings = Settings(bootstrap_servers=kafka_bootstrap, topic_prefix=unique_prefix, store_url=postgres_url,
+    settings = Settings(bootstrap_servers=kafka_bootstrap, topic_prefix=unique_prefix, store_url=postgres_store,
                         app_id=f"{unique_prefix}svc".lower(), sink_batch_wait_ms=50)
     with RunningService(settings) as service:
         service.wait_for(lambda: len(service.get("/v1/decisions", key, limit=500).json()["items"]) >= COUNT)

@@ -54,19 +54,19 @@ def test_writes_are_idempotent_and_queries_agree_with_the_records(store_url):
     engine.dispose()
 
 
-def test_a_record_postgresql_cannot_hold_is_refused_alone_and_the_rest_stored(postgres_url):
+def test_a_record_postgresql_cannot_hold_is_refused_alone_and_the_rest_stored(postgres_store):
     from app.settings import Settings
     from service.parse import Consumed
     from service.sink import STORE_REJECTED, StoreSink
 
-    engine = open_engine(postgres_url)
+    engine = open_engine(postgres_store)
     migrate(engine)
     decisions = pipeline_output()["decisions"][:20]
     too_long = {**decisions[3], "rule_hits": [{**decisions[3]["rule_hits"][0], "rule_id": "R" * 200}]
                 if decisions[3]["rule_hits"] else [{"rule_id": "R" * 200, "reason_code": "X", "action": "BLOCK"}]}
     consumed = [Consumed("risk-decisions", 0, n, None, orjson.dumps(d))
                 for n, d in enumerate([*decisions[:3], too_long, *decisions[4:]])]
-    refused = StoreSink(Settings(store_url=postgres_url), engine).store(consumed, now_ms=1)
+    refused = StoreSink(Settings(store_url=postgres_store), engine).store(consumed, now_ms=1)
     assert [(message.offset, rejection.code) for message, rejection in refused] == [(3, STORE_REJECTED)]
     with engine.connect() as connection:
         assert queries.counts(connection)["decisions"] == len(decisions) - 1
