@@ -143,7 +143,7 @@ CARD: dict[str, Any] = {"tx.amount": 40.0, "tx.channel": "pos", "tx.tx_type": "p
                         "account.tx_count_24h": 1, "account.tx_count_30d": 40, "account.amount_ratio_mean_30d": 1.0,
                         "account.is_new_merchant": False, "account.is_new_region": False,
                         "account.distinct_regions_24h": 1, "account.distinct_merchants_24h": 1,
-                        "counterparty.new_senders_1h": 0}
+                        "counterparty.new_senders_1h": 0, "counterparty.distinct_senders_7d": 30}
 
 
 def test_an_everyday_card_payment_hits_nothing(ruleset) -> None:
@@ -164,6 +164,8 @@ def test_a_terminal_charging_strangers_cards_is_caught_before_any_chargeback(rul
     assert "PAY013_TERMINAL_STRANGERS_1H" in _ids(ruleset, row)
     assert "PAY013_TERMINAL_STRANGERS_1H" not in _ids(ruleset, {**row, "counterparty.new_senders_1h": 1})
     assert "PAY013_TERMINAL_STRANGERS_1H" not in _ids(ruleset, {**row, "tx.channel": "online"})
+    busy_shop = {**row, "counterparty.distinct_senders_7d": 400}  # strangers every hour: nothing unusual
+    assert "PAY013_TERMINAL_STRANGERS_1H" not in _ids(ruleset, busy_shop)
 
 
 def test_a_lost_card_spent_in_another_county_is_caught_on_its_second_payment_there(ruleset) -> None:
