@@ -37,6 +37,7 @@ class TxFacts:
     lon: float | None
     cell: str | None
     customer_age: int | None
+    region: str | None = None  # the transaction's region code (GB/T 2260 county), coordinates or not
 
     def to_dict(self) -> dict[str, Any]:
         return {name: getattr(self, name) for name in _FIELDS}
@@ -81,4 +82,5 @@ def facts_from(tx: Transaction) -> TxFacts:
         lon=lon,
         cell=location_cell(lat, lon, tx.region_code),
         customer_age=tx.customer_age,
+        region=tx.region_code,
     )

@@ -24,7 +24,7 @@ EVENT_KINDS = ("password_reset", "phone_changed", "device_bound", "payee_added",
 MIN_TRAVEL_HOURS = 1 / 60  # two sightings a few seconds apart are not infinitely fast
 MERCHANT = "merchant"
 # Keys added after the first release: states written before them lack these keys and read as empty.
-_LATER_KEYS = {"mer": dict, "p2p": dict, "amt": list}
+_LATER_KEYS = {"mer": dict, "p2p": dict, "amt": list, "reg": dict}
 
 
 @dataclass(frozen=True)
@@ -46,7 +46,7 @@ class AccountStage:
 
     def new_state(self) -> State:
         return {"r": empty_rings(), "s": empty_rings(), "lf": empty_rings(), "dev": {}, "pay": {}, "cell": {},
-                "last_tx": None, "geo": None, "ev": {}, "mer": {}, "p2p": {}, "amt": []}
+                "last_tx": None, "geo": None, "ev": {}, "mer": {}, "p2p": {}, "amt": [], "reg": {}}
 
     def absent(self, facts: TxFacts) -> FeatureValues:  # every transaction has an account
         raise AssertionError("transactions always carry an account id")
@@ -79,10 +79,13 @@ class AccountStage:
         out["account.distinct_p2p_payees_24h"], out["account.distinct_p2p_payees_7d"] = distinct_counts(
             state.get("p2p", {}), p2p, t, (day, week))
         out["account.distinct_cells_24h"] = distinct_count(state["cell"], facts.cell, t, day)
+        regions = state.get("reg", {})
+        out["account.distinct_regions_24h"] = distinct_count(regions, facts.region, t, day)
         out["account.is_new_device"] = facts.device_id is not None and facts.device_id not in state["dev"]
         out["account.is_new_payee"] = facts.counterparty_id is not None and facts.counterparty_id not in state["pay"]
         out["account.is_new_merchant"] = merchant is not None and merchant not in state.get("mer", {})
         out["account.is_new_cell"] = facts.cell is not None and facts.cell not in state["cell"]
+        out["account.is_new_region"] = facts.region is not None and facts.region not in regions
         since_last = minutes_between(state["last_tx"], t)
         out["account.minutes_since_last_tx"] = since_last
         out["account.days_since_last_tx"] = None if since_last is None else since_last / 1440
@@ -108,7 +111,7 @@ class AccountStage:
             state.setdefault(key, factory())
         merchant, p2p = _payee_split(facts)
         for key, value in (("dev", facts.device_id), ("pay", facts.counterparty_id), ("cell", facts.cell),
-                           ("mer", merchant), ("p2p", p2p)):
+                           ("mer", merchant), ("p2p", p2p), ("reg", facts.region)):
             if value is not None:
                 touch(state[key], value, t, cfg, watermark)
         _remember_amount(state["amt"], t, facts.amount)

@@ -115,10 +115,14 @@ _ACCOUNT = (
         _spec("account.distinct_p2p_payees_7d", "int",
               "distinct person-to-person payees (not merchants) in the last 7d, this one included"),
         _spec("account.distinct_cells_24h", "int", "distinct location cells in the last 24h, this one included"),
+        _spec("account.distinct_regions_24h", "int",
+              "distinct region codes (counties) in the last 24h, this one included"),
         _spec("account.is_new_device", "bool", "device not seen on this account in the last 30d"),
         _spec("account.is_new_payee", "bool", "payee not paid by this account in the last 30d"),
         _spec("account.is_new_merchant", "bool", "merchant not paid by this account in the last 30d"),
         _spec("account.is_new_cell", "bool", "location cell not seen for this account in the last 30d"),
+        _spec("account.is_new_region", "bool",
+              "region code (county) not seen for this account in the last 30d: a card used in another county"),
         _spec("account.minutes_since_last_tx", "float", "minutes since the previous transaction", nullable=True),
         _spec("account.days_since_last_tx", "float", "days since the previous transaction (dormancy)",
               nullable=True),
@@ -145,6 +149,8 @@ def _shared_entity_specs(entity: str, users: str, *, noun: str, via: str, at: st
         _spec(f"{entity}.amount_sum_24h", "float", f"amount {via} in the last 24h, this one included"),
         *(_spec(f"{entity}.distinct_{users}_{w}", "int", f"{users_text} in the last {w}, this one included")
           for w in ("1h", "24h", "7d")),
+        _spec(f"{entity}.new_{users}_1h", "int",
+              f"{users_text} in the last 1h that were new to the {noun} (none in the 30d before), this one included"),
         *_label_specs(entity, at),
     ]
 

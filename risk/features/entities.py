@@ -51,6 +51,15 @@ class SharedEntityStage(_EntityStage):
         widths = ("1h", "24h", "7d")
         self._distinct_names = tuple(f"{name}.distinct_{users}_{w}" for w in widths)
         self._distinct_widths = tuple(WINDOWS_MS[w] for w in widths)
+        self._new_name = f"{name}.new_{users}_1h"
+
+    def new_state(self) -> State:
+        return {**super().new_state(), "new": empty_rings()}
+
+    def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
+        if facts.account_id not in state["acc"]:  # a first-time user; states written before "new" lack it
+            add(state.setdefault("new", empty_rings()), facts.event_time_ms, 1.0, state["wm"])
+        super().update(state, facts, cfg)
 
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t, name = facts.event_time_ms, self.name
@@ -65,6 +74,8 @@ class SharedEntityStage(_EntityStage):
         }
         counts = distinct_counts(state["acc"], facts.account_id, t, self._distinct_widths)
         out.update(zip(self._distinct_names, counts, strict=True))
+        earlier = window(state["new"], "1h", t).count if "new" in state else 0
+        out[self._new_name] = earlier + (facts.account_id not in state["acc"])
         out.update(label_features(name, state, t))
         return out
 

@@ -121,9 +121,27 @@ def test_account_state_written_before_the_merchant_and_amount_keys_still_decodes
     from .factories import DAY, T0, tx
 
     state, _ = _run_account([tx(1, at=T0)])
-    old = {k: v for k, v in state.items() if k not in ("mer", "p2p", "amt")}  # as an older release stored it
-    assert set(AccountStage().new_state()) - set(old) == {"mer", "p2p", "amt"}
-    state, outcome = _run_account([tx(2, at=T0 + DAY, counterparty_kind="merchant", counterparty_id="shop")], old)
+    old = {k: v for k, v in state.items() if k not in ("mer", "p2p", "amt", "reg")}  # as an older release stored it
+    assert set(AccountStage().new_state()) - set(old) == {"mer", "p2p", "amt", "reg"}
+    state, outcome = _run_account([tx(2, at=T0 + DAY, counterparty_kind="merchant", counterparty_id="shop",
+                                      region="330102")], old)
     assert outcome.features["account.amount_pct_30d"] is None  # no remembered amounts yet: unknown, not 0
     assert outcome.features["account.is_new_merchant"] is True
+    assert outcome.features["account.is_new_region"] is True and outcome.features["account.distinct_regions_24h"] == 1
     assert state["mer"] == {"shop": T0 + DAY} and state["amt"] == [[T0 + DAY, 100.0]]
+    assert state["reg"] == {"330102": T0 + DAY}
+
+
+def test_a_county_new_to_the_account_is_a_new_region_whatever_its_grid_cell():
+    from .factories import DAY, MIN, T0, tx
+
+    home = [tx(i, at=T0 + i * DAY, region="330102", cell=f"g{i}:0") for i in range(3)]  # cells move, county not
+    _, near = _run_account([*home, tx("near", at=T0 + 3 * DAY, region="330102", cell="g9:9")])
+    assert near.features["account.is_new_cell"] is True and near.features["account.is_new_region"] is False
+    away = [tx(f"a{i}", at=T0 + 2 * DAY + (60 + 5 * i) * MIN, region="330203") for i in range(2)]
+    _, first = _run_account([*home, away[0]])
+    assert first.features["account.is_new_region"] is True and first.features["account.distinct_regions_24h"] == 2
+    _, second = _run_account([*home, *away])
+    assert second.features["account.is_new_region"] is False and second.features["account.distinct_regions_24h"] == 2
+    _, abroad = _run_account([tx("x", region=None)])
+    assert abroad.features["account.is_new_region"] is False and abroad.features["account.distinct_regions_24h"] == 0

@@ -34,12 +34,14 @@ def test_local_hour_uses_the_bank_zone():
 
 
 # What absent() emitted before it was derived from the catalogue, written out: order, types and values
-# (plus the short-window rates and days since fraud added since, all None: nothing known).
+# (plus the short-window rates and days since fraud added since, all None: nothing known, and the count of
+# first-time users, 0).
 ABSENT_BEFORE = {
     "device": "{'device.is_new': False, 'device.days_since_first_seen': None, 'device.tx_count_1h': 0, "
               "'device.tx_count_24h': 0, 'device.amount_sum_24h': 0.0, 'device.distinct_accounts_1h': 0, "
-              "'device.distinct_accounts_24h': 0, 'device.distinct_accounts_7d': 0, 'device.fraud_count_1d': 0, "
-              "'device.fraud_count_7d': 0, 'device.fraud_count_30d': 0, 'device.fraud_rate_1d': None, "
+              "'device.distinct_accounts_24h': 0, 'device.distinct_accounts_7d': 0, 'device.new_accounts_1h': 0, "
+              "'device.fraud_count_1d': 0, 'device.fraud_count_7d': 0, 'device.fraud_count_30d': 0, "
+              "'device.fraud_rate_1d': None, "
                 "'device.fraud_rate_7d': None, 'device.fraud_rate_30d': None, 'device.days_since_fraud': None}",
     "location": "{'location.cell': None, 'location.tx_count_1h': 0, 'location.distinct_accounts_1h': 0, "
                 "'location.distinct_accounts_24h': 0, 'location.distinct_devices_24h': 0, "
@@ -50,7 +52,8 @@ ABSENT_BEFORE = {
                     "'counterparty.tx_count_1h': 0, 'counterparty.tx_count_24h': 0, "
                     "'counterparty.amount_sum_24h': 0.0, 'counterparty.distinct_senders_1h': 0, "
                     "'counterparty.distinct_senders_24h': 0, 'counterparty.distinct_senders_7d': 0, "
-                    "'counterparty.fraud_count_1d': 0, 'counterparty.fraud_count_7d': 0, "
+                    "'counterparty.new_senders_1h': 0, 'counterparty.fraud_count_1d': 0, "
+                    "'counterparty.fraud_count_7d': 0, "
                     "'counterparty.fraud_count_30d': 0, 'counterparty.fraud_rate_1d': None, "
                 "'counterparty.fraud_rate_7d': None, 'counterparty.fraud_rate_30d': None, "
                 "'counterparty.days_since_fraud': None}",

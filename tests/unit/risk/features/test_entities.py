@@ -38,6 +38,24 @@ def test_counterparty_fan_in_counts_senders():
     assert outcome.features["counterparty.distinct_senders_1h"] == 1
 
 
+def test_new_senders_count_first_time_payers_of_the_hour_not_the_regulars():
+    regulars = [tx(f"r{i}", at=T0 + i * MIN, account_id=f"regular{i % 2}") for i in range(4)]  # both seen before
+    strangers = [tx(f"s{i}", at=T0 + DAY + i * MIN, account_id=f"stranger{i % 3}") for i in range(6)]
+    back = [tx(f"b{i}", at=T0 + DAY + (10 + i) * MIN, account_id=f"regular{i}") for i in range(2)]
+    _, outcome = feed(CounterpartyStage(), [*regulars, *strangers, *back])
+    assert outcome.features["counterparty.distinct_senders_1h"] == 5
+    assert outcome.features["counterparty.new_senders_1h"] == 3  # three strangers; the regulars are not new
+    _, outcome = feed(CounterpartyStage(), [*regulars, *strangers, tx("late", at=T0 + DAY + 2 * HOUR)])
+    assert outcome.features["counterparty.new_senders_1h"] == 1  # the strangers aged out; acc1 is new itself
+
+
+def test_entity_state_written_before_new_users_were_counted_still_decodes():
+    state, _ = feed(CounterpartyStage(), [tx(1, account_id="old")])
+    old = {k: v for k, v in state.items() if k != "new"}  # as an older release stored it
+    state, outcome = feed(CounterpartyStage(), [tx(2, at=T0 + MIN, account_id="fresh")], old)
+    assert outcome.features["counterparty.new_senders_1h"] == 1 and "new" in state
+
+
 def test_labels_count_only_once_confirmed():
     state, _ = feed(CounterpartyStage(), [tx(1, at=T0)])
     apply_label(state, "tx1", True, T0 + 2 * DAY, CFG)

@@ -134,3 +134,49 @@ def test_starter_parity_rows_produce_hits(ruleset) -> None:
     rows = random_rows(600, seed=9, missing=0.1)
     batch = ruleset.evaluate_batch(columns_of(rows), ["11/1101"] * 600, np.full(600, T))
     assert (batch.matrix.any(axis=0)).sum() >= 40
+
+
+# A card payment from a bank's card export: a terminal or an online shop, no device, no coordinates.
+CARD: dict[str, Any] = {"tx.amount": 40.0, "tx.channel": "pos", "tx.tx_type": "payment", "tx.currency": "CNY",
+                        "tx.hour": 14, "tx.has_device": False, "tx.has_geo": False, "tx.account_id": "622100001",
+                        "tx.customer_age": 40, "tx.counterparty_kind": "merchant", "account.tx_count_1h": 1,
+                        "account.tx_count_24h": 1, "account.tx_count_30d": 40, "account.amount_ratio_mean_30d": 1.0,
+                        "account.is_new_merchant": False, "account.is_new_region": False,
+                        "account.distinct_regions_24h": 1, "account.distinct_merchants_24h": 1,
+                        "counterparty.new_senders_1h": 0, "counterparty.distinct_senders_7d": 30}
+
+
+def test_an_everyday_card_payment_hits_nothing(ruleset) -> None:
+    assert _ids(ruleset, CARD) == set()
+
+
+def test_card_testing_just_above_the_small_amount_line_is_caught(ruleset) -> None:
+    probe = {**CARD, "tx.channel": "online", "tx.amount": 18.0, "account.is_new_merchant": True,
+             "account.tx_count_1h": 3, "account.tx_count_24h": 3, "account.distinct_merchants_24h": 3}
+    assert "CRD004_ONLINE_PROBE_1H" in _ids(ruleset, probe)
+    assert "CRD004_ONLINE_PROBE_1H" not in _ids(ruleset, {**probe, "tx.has_device": True})  # an app, not a card
+    spent = {**probe, "account.tx_count_1h": 1, "account.tx_count_24h": 5, "account.amount_ratio_mean_30d": 9.0}
+    assert "CRD005_PROBED_THEN_LARGE" in _ids(ruleset, spent)
+
+
+def test_a_terminal_charging_strangers_cards_is_caught_before_any_chargeback(ruleset) -> None:
+    row = {**CARD, "account.is_new_merchant": True, "counterparty.new_senders_1h": 4}
+    assert "PAY013_TERMINAL_STRANGERS_1H" in _ids(ruleset, row)
+    assert "PAY013_TERMINAL_STRANGERS_1H" not in _ids(ruleset, {**row, "counterparty.new_senders_1h": 1})
+    assert "PAY013_TERMINAL_STRANGERS_1H" not in _ids(ruleset, {**row, "tx.channel": "online"})
+    busy_shop = {**row, "counterparty.distinct_senders_7d": 400}  # strangers every hour: nothing unusual
+    assert "PAY013_TERMINAL_STRANGERS_1H" not in _ids(ruleset, busy_shop)
+
+
+def test_a_lost_card_spent_in_another_county_is_caught_on_its_second_payment_there(ruleset) -> None:
+    first = {**CARD, "account.is_new_merchant": True, "account.is_new_region": True,
+             "account.distinct_regions_24h": 2, "account.amount_ratio_mean_30d": 6.0}
+    assert "LOC008_NEW_REGION_ABOVE_HABIT" in _ids(ruleset, first)  # score only: a trip looks like this too
+    assert "LOC009_NEW_REGION_SPREE" not in _ids(ruleset, first)
+    assert "LOC009_NEW_REGION_SPREE" in _ids(ruleset, {**first, "account.is_new_region": False})
+
+
+def test_merchants_are_left_to_the_merchant_rate_rule(ruleset) -> None:
+    row = {**CARD, "counterparty.fraud_rate_7d": 0.5, "counterparty.fraud_count_7d": 3, "counterparty.tx_count_24h": 4}
+    assert "LST006_PAYEE_FRAUD_RATE" not in _ids(ruleset, row)
+    assert "LST006_PAYEE_FRAUD_RATE" in _ids(ruleset, {**row, "tx.counterparty_kind": "account"})
