@@ -24,6 +24,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 import yaml
@@ -186,7 +187,7 @@ def propose_params(spec: RulesetSpec, data: Labelled, policy: PolicySpec, only: 
     """`on_param(name)` is called after each parameter (a progress bar's hook)."""
     out: list[ParamProposal] = []
     groups = budget_groups(policy, data.branch_paths)
-    amounts = np.array([float(r.get("tx.amount") or 0.0) for r in data.rows])
+    amounts = np.array([float(cast("float | None", r.get("tx.amount")) or 0.0) for r in data.rows])
     for name, users in _param_rules(spec).items():
         if only is not None and name not in only:
             continue
@@ -205,7 +206,7 @@ def propose_params(spec: RulesetSpec, data: Labelled, policy: PolicySpec, only: 
                 trial = spec.model_copy(update={"rules": tuple(subset),
                                                 "params": {**spec.params, name: _typed(spec.params[name], value)}})
                 ev = evaluate_rules(compile_ruleset(trial), data)
-                any_hit = ev.hit.any(axis=1)
+                any_hit = np.asarray(ev.hit.any(axis=1), dtype=bool)
                 share = float(any_hit[genuine_rows].mean())
                 frauds = rows & data.fraud
                 recall = float(any_hit[frauds].mean()) if frauds.any() else 0.0
@@ -255,14 +256,14 @@ def apply_proposal(spec: RulesetSpec, proposal: Proposal) -> RulesetSpec:
     scopes = {s.path: s.model_copy(update={"rules": {rid: o.model_copy(update={"action": None})
                                                      if rid in root_rules else o for rid, o in s.rules.items()}})
               for s in spec.scopes}
-    for path in sorted({x.scope for x in [*proposal.params, *proposal.rules] if x.scope}):
+    for path in sorted({p.scope for p in proposal.params if p.scope} | {r.scope for r in proposal.rules if r.scope}):
         scope = scopes.get(path) or ScopeSpec(path=path, description="calibrated")
         params = {**scope.params, **{p.name: _typed(spec.params[p.name], p.proposed) for p in proposal.params
                                      if p.scope == path and p.changed}}
         overrides = dict(scope.rules)
         for r in proposal.rules:
             if r.scope == path and r.changed:
-                overrides[r.rule_id] = RuleOverride(**_rule_update(r.proposed))
+                overrides[r.rule_id] = RuleOverride.model_validate(_rule_update(r.proposed))
         scopes[path] = scope.model_copy(update={"params": params, "rules": overrides})
     return spec.model_copy(update={"params": {**spec.params, **root_params}, "rules": rules,
                                    "scopes": tuple(scopes.values())})

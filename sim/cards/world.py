@@ -84,7 +84,7 @@ class CardWorld:
             "counterparty": {"id": str(terminal), "kind": "merchant"}, "device_id": None, "ip": None, "geo": None,
             "region_code": where, "customer_age": card.age, "attributes": {},
         }
-        self._push(SimRecord("transaction", value["account_id"], value, t, t))
+        self._push(SimRecord("transaction", str(card.number), value, t, t))
         return value
 
     def label(self, tx: dict, t: int, scenario: str) -> None:
