@@ -20,8 +20,7 @@ from app.exceptions import TooManyRejects
 from app.field_mapping import IDENTITY
 from app.history_input import FileInput
 from app.replay_sources import MODELS, file_rows
-from app.row_import import RejectTally, map_row
-from risk.validation import Rejection
+from app.row_import import RejectTally, RowReject, map_row
 
 
 @dataclass
@@ -38,7 +37,7 @@ def preview_file(path: Path, mapping: Any, kind: str, *, rows: int, max_share: f
     for number, row in enumerate(file_rows(path), 1):
         result.tally.rows += 1
         mapped = map_row(row, mapping, model)
-        if isinstance(mapped, Rejection):
+        if isinstance(mapped, RowReject):
             result.tally.rejected[mapped.code] += 1
             result.tally.examples.setdefault(mapped.code, f"row {number}: {mapped.message}")
         elif len(result.first) < rows:

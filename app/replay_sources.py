@@ -22,8 +22,7 @@ from pydantic import BaseModel
 from app.exceptions import ReplaySourceError
 from app.field_mapping import IDENTITY, LABEL_IDENTITY, FieldMapping
 from app.kafka_io import topic_partitions
-from app.row_import import RejectTally, map_row
-from risk.validation import Rejection
+from app.row_import import RejectTally, RowReject, map_row
 from schemas import AccountEvent, Label, Transaction
 
 log = structlog.get_logger(__name__)
@@ -168,7 +167,7 @@ def read_file(path: str | Path, *, mapping: FieldMapping | None = None, kind: st
         if tally is not None:
             tally.rows += 1
         mapped = map_row(row, mapping or (LABEL_IDENTITY if kind == "label" else IDENTITY), model)
-        if isinstance(mapped, Rejection):
+        if isinstance(mapped, RowReject):
             if tally is None:
                 raise ReplaySourceError(f"{path} row {number}: {mapped.code}: {mapped.message}")
             tally.reject(number, mapped.code, mapped.message)

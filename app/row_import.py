@@ -63,6 +63,16 @@ class RejectTally:
 
 
 @dataclass(frozen=True)
+class RowReject:
+    """Why a row of an outside file was not imported: an import code (`naive_time`, `value_unconvertible`, …)
+    or the dead-letter code the schema's validation gave. Rows are counted and reported, never dead-lettered,
+    so these codes are not the published `DeadLetterCode` enum."""
+
+    code: str
+    message: str
+
+
+@dataclass(frozen=True)
 class Mapped:
     """A row that passed: message key, JSON value, event time in epoch ms and the validated message."""
 
@@ -72,7 +82,7 @@ class Mapped:
     message: BaseModel | None = None
 
 
-def map_row(row: dict[str, Any], mapping: FieldMapping, model: type[BaseModel] | None) -> Mapped | Rejection:
+def map_row(row: dict[str, Any], mapping: FieldMapping, model: type[BaseModel] | None) -> Mapped | RowReject:
     """Map, coerce and (when `model` is given) validate one row; a reject says why with a stable code."""
     try:
         value = mapping.apply(row)
@@ -80,13 +90,13 @@ def map_row(row: dict[str, Any], mapping: FieldMapping, model: type[BaseModel] |
             coerce(value, model, mapping.timezone)
         ts = timestamp_ms(value, mapping.timestamp, mapping.timezone)
     except RowRejected as err:  # a path clash (plain MappingError) is the mapping's fault and propagates
-        return Rejection(err.code, str(err))
+        return RowReject(err.code, str(err))
     raw = orjson.dumps(value)
     message = None
     if model is not None:
         checked = validate(raw, model, max_bytes=_MAX_BYTES, now_ms=0)
         if isinstance(checked, Rejection):
-            return checked
+            return RowReject(str(checked.code), checked.message)
         message = checked.message
     key = get_path(value, mapping.key)
     return Mapped(None if key is None else str(key).encode(), raw, ts, message)

@@ -11,9 +11,8 @@ import pytest
 from app.exceptions import MappingError, TooManyRejects
 from app.field_mapping import LABEL_IDENTITY, load_mapping, parse_mapping
 from app.replay_sources import read_file
-from app.row_import import Mapped, RejectTally, map_row
+from app.row_import import Mapped, RejectTally, RowReject, map_row
 from bench.foreign import MAPPING, write_foreign
-from risk.validation import Rejection
 from schemas import Label, Transaction
 
 SPEC = {
@@ -33,9 +32,9 @@ def _mapped(row: dict, spec: dict = SPEC) -> Mapped:
     return result
 
 
-def _rejected(row: dict, spec: dict = SPEC) -> Rejection:
+def _rejected(row: dict, spec: dict = SPEC) -> RowReject:
     result = map_row(row, parse_mapping(spec), Transaction)
-    assert isinstance(result, Rejection), result
+    assert isinstance(result, RowReject), result
     return result
 
 
