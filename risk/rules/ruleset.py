@@ -4,8 +4,18 @@ Compilation happens once per ruleset; the variant for a branch (its effective ru
 see `scope`) is compiled on first use and cached, both per branch path and per distinct effective scope,
 so thousands of outlets sharing one configuration share one compiled variant.
 
-    >>> rs = compile_ruleset(spec)                                        # doctest: +SKIP
-    >>> rs.evaluate_one({"tx.amount": 80000.0}, "44/4401", 1_767_225_600_000)  # doctest: +SKIP
+    >>> from risk.rules.loader import parse_ruleset
+    >>> spec = parse_ruleset('''
+    ... version: "1"
+    ... rules:
+    ...   - {id: AMT_LARGE, expression: "tx.amount >= 50000", action: REVIEW, weight: 0.5,
+    ...      reason_code: AMOUNT_LARGE, priority: 1}
+    ... ''')
+    >>> rs = compile_ruleset(spec)
+    >>> [hit.rule_id for hit in rs.evaluate_one({"tx.amount": 80000.0}, "44/4401", 1_767_225_600_000)]
+    ['AMT_LARGE']
+    >>> rs.evaluate_one({"tx.amount": 80.0}, "44/4401", 1_767_225_600_000)
+    []
 """
 
 from __future__ import annotations
