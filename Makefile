@@ -57,7 +57,7 @@ test-unit: install           ## pure code and docstring examples: no broker, no 
 	@echo "==================== gate: unit tests (no broker, no Kafka jars) ===================="
 	$(BIN)/python -m pytest -m "not integration and not quality" $(PYTEST_ARGS)
 
-quality: install             ## the model quality bar on a month of simulated traffic (about 8 minutes; CI runs it)
+quality: install             ## the model quality bar on a month of simulated traffic, both worlds (about 12 minutes; CI runs it)
 	@echo "==================== gate: model quality bar (no broker) ===================="
 	$(BIN)/python -m pytest -m quality $(PYTEST_ARGS)
 
