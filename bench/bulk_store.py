@@ -9,7 +9,6 @@ executemany into SQLite, `COPY … FROM STDIN` into PostgreSQL (psycopg 3), rule
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +17,7 @@ import orjson
 from sqlalchemy import Engine, text
 
 from schemas.decision import Decision
+from schemas.times import iso_utc
 from service.store import rows
 from service.store.models import DecisionRow, RuleHitRow
 
@@ -56,7 +56,7 @@ def clones(templates: list[Decision], n: int, now_ms: int, picks: Picks,
         at_ms = now_ms - (i * 7919) % YEAR_MS
         features = {**document["features"], "tx.account_id": account, "tx.device_id": device}
         record = {**document, "transaction_id": transaction_id, "account_id": account, "branch_path": branch,
-                  "event_time": _iso(at_ms), "features": features}
+                  "event_time": iso_utc(at_ms), "features": features}
         decisions.append({**row, "transaction_id": transaction_id, "account_id": account, "device_id": device,
                           "branch_path": branch, "event_time_ms": at_ms, "record": orjson.dumps(record).decode()})
         hits += [{**hit, "transaction_id": transaction_id, "event_time_ms": at_ms} for hit in base_hits]
@@ -72,10 +72,6 @@ def clones(templates: list[Decision], n: int, now_ms: int, picks: Picks,
             decisions, hits = [], []
     if decisions:
         yield decisions, hits
-
-
-def _iso(at_ms: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(at_ms / 1000)) + f".{at_ms % 1000:03d}Z"
 
 
 def load(engine: Engine, chunks: Iterator[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> int:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -11,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from app.commands.service import StoreUrl, engine_for
+from schemas.times import from_ms
 
 cli = typer.Typer(help="The analyst console (served by `fraudstream service run` at /console): its users.",
                   no_args_is_help=True)
@@ -46,6 +46,6 @@ def list_users_cmd(store_url: StoreUrl = None) -> None:
     for column in ("user", "role", "scope", "created", "state"):
         table.add_column(column)
     for row in list_users(engine_for(store_url)):
-        created = datetime.fromtimestamp(row.created_at_ms / 1000, tz=UTC).strftime("%Y-%m-%d %H:%M")
+        created = from_ms(row.created_at_ms).strftime("%Y-%m-%d %H:%M")
         table.add_row(row.username, row.role, row.scope, created, "disabled" if row.disabled_at_ms else "active")
     console.print(table)

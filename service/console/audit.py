@@ -5,12 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from sqlalchemy import Connection, Engine, insert, select
 
+from schemas.times import from_ms
 from service.console.models import AuditRow
 from service.scope import Scope
 from service.store.queries import in_subtree
@@ -52,6 +52,6 @@ def to_csv(rows: list[Any]) -> Iterator[str]:
     writer = csv.writer(buffer)
     writer.writerow(CSV_COLUMNS)
     for row in rows:
-        writer.writerow((datetime.fromtimestamp(row.at_ms / 1000, tz=UTC).isoformat(timespec="milliseconds"),
+        writer.writerow((from_ms(row.at_ms).isoformat(timespec="milliseconds"),
                          row.username, row.client, row.event, row.target, row.branch_path or "", row.detail))
     yield buffer.getvalue()

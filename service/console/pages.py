@@ -4,7 +4,7 @@ every alert page and action checks the alert's branch against the user's scope (
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, TypeVar
 
@@ -14,6 +14,7 @@ from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from risk.features.catalog import FEATURES
 from schemas.block_command import BlockAction
+from schemas.times import from_ms, to_ms
 from service.console import audit, dashboards, detail, publish, queue, sessions, tokens, work
 from service.console.exceptions import CsrfRejected, Forbidden, LoginThrottled, PublishFailed, UserInvalid
 from service.console.sessions import LoginPolicy, Session
@@ -128,7 +129,7 @@ def _local_ms(request: Request, text: str | None) -> int | None:
         moment = datetime.fromisoformat(text)
     except ValueError as err:
         raise UserInvalid(f"time {text[:40]!r} is not YYYY-MM-DDTHH:MM") from err
-    return int(moment.replace(tzinfo=moment.tzinfo or bank_zone(settings_of(request))).timestamp() * 1000)
+    return to_ms(moment.replace(tzinfo=moment.tzinfo or bank_zone(settings_of(request))))
 
 
 @router.get("/alerts", response_class=HTMLResponse)
@@ -222,7 +223,7 @@ async def verdict(request: Request, alert_id: AlertId) -> Response:
         at = now_ms()
         if choice != "needs_info":
             label = publish.label(transaction_id=alert["transaction_id"], is_fraud=choice == "fraud",
-                                  now=datetime.fromtimestamp(at / 1000, tz=UTC), account_id=alert["account_id"],
+                                  now=from_ms(at), account_id=alert["account_id"],
                                   counterparty_id=alert.get("counterparty_id"), device_id=alert.get("device_id"))
             try:
                 request.app.state.console_publisher.send(settings_of(request).topic_names().fraud_labels,
@@ -263,7 +264,7 @@ async def act(request: Request, alert_id: AlertId) -> Response:
         at = now_ms()
         command = publish.block(action=block_action, target_id=target, transaction_id=alert["transaction_id"],
                                 account_id=alert["account_id"], reason=reason,
-                                now=datetime.fromtimestamp(at / 1000, tz=UTC), expires_in_hours=hours, lift=lift,
+                                now=from_ms(at), expires_in_hours=hours, lift=lift,
                                 username=session.user.username)
         try:
             request.app.state.console_publisher.send(settings_of(request).topic_names().blocks, target,

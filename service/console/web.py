@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
 
 from app.settings import Settings
+from schemas.times import from_ms
 from service.console import sessions, tokens
 from service.console.exceptions import ConsoleError, CsrfRejected, Forbidden, NotLoggedIn
 from service.console.i18n import Translator, unit_key
@@ -74,8 +75,7 @@ def render(request: Request, template: str, status: int = 200, session: Session 
     def when(value: Any) -> str:
         if value is None:
             return ""
-        moment = (datetime.fromtimestamp(value / 1000, tz=UTC) if isinstance(value, int | float)
-                  else datetime.fromisoformat(str(value)))
+        moment = from_ms(int(value)) if isinstance(value, int | float) else datetime.fromisoformat(str(value))
         return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
 
     return TEMPLATES.TemplateResponse(request, template, status_code=status, context={
