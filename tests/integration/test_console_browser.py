@@ -17,7 +17,7 @@ from app.settings import Settings
 from schemas.times import iso_utc
 from service.console.users import create_user
 from service.store.engine import migrate, open_engine
-from tests.integration.browser import BrowserMissing, chromium, log_in
+from tests.integration.browser import BrowserMissing, chromium, log_in, submit_and_wait
 from tests.integration.harness import WorkerProcess, consume, produce, values
 from tests.integration.service_harness import RunningService
 from tests.integration.traffic import encode, transaction
@@ -90,7 +90,7 @@ def test_a_county_analyst_marks_fraud_and_the_next_payment_to_that_payee_sees_it
             driver.get(alert_url)
             driver.find_element(By.ID, "verdict-fraud").click()
             driver.find_element(By.ID, "note").send_keys("客户电话确认被骗")
-            driver.find_element(By.ID, "submit-verdict").click()
+            submit_and_wait(driver, driver.find_element(By.ID, "submit-verdict"))
             assert alert_id not in driver.page_source  # back on the queue, the alert closed
 
         transaction_id = alert_id.split(":")[0]
