@@ -15,6 +15,11 @@
 4. An input is acked only once the broker took every output it caused (`agents.delivery.DeliveryGuard`,
    attached with `set_delivery_guard`): Faust acks when the agent moves on, before the producer's answer.
 
+5. A running consumer that falls behind retention resets to the log start inside its assignment, and Faust only
+   notes the jump in the offsets it reads (`Consumer._add_gap`, so commits step over it). The jump now goes to
+   the watch `set_gap_watch` attached (`app.faust_app`), which reports the part that retention deleted
+   (`app.offset_gaps`), before the message after the jump is processed and so before any commit passes it.
+
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
 committed position was never acked, so everything after it is redelivered by the next restart.
@@ -23,6 +28,7 @@ committed position was never acked, so everything after it is redelivered by the
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
@@ -41,6 +47,9 @@ HELD_WARN_S = 30.0
 
 _INSTANCE_ATTR = "_fraudstream_group_instance_id"
 _GUARD_ATTR = "_fraudstream_delivery_guard"
+_GAP_WATCH_ATTR = "_fraudstream_gap_watch"
+
+GapWatch = Callable[[Any, int, int], Awaitable[None]]  # (tp, expected offset, offset read instead)
 
 
 def set_instance_id(app: Any, instance_id: str | None) -> None:
@@ -49,6 +58,10 @@ def set_instance_id(app: Any, instance_id: str | None) -> None:
 
 def set_delivery_guard(app: Any, guard: DeliveryGuard) -> None:
     setattr(app, _GUARD_ATTR, guard)
+
+
+def set_gap_watch(app: Any, watch: GapWatch) -> None:
+    setattr(app, _GAP_WATCH_ATTR, watch)
 
 
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
@@ -84,6 +97,15 @@ class _Consumer(faust_aiokafka.Consumer):
         """The partition's first offset is `offset`: the messages below it are gone (retention), so the commit
         guard must not wait for them to be acked (`app.offset_gaps` finds these at assignment)."""
         self.log_starts[(topic, partition)] = offset
+
+    async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
+        """Faust read the message at `offset_to` where it expected `offset_from`. The range below a log start the
+        assignment check reported already is left out; the watch runs before the message is processed."""
+        watch: GapWatch | None = getattr(self.app, _GAP_WATCH_ATTR, None)
+        expected = max(offset_from, self.log_starts.get((tp.topic, tp.partition), offset_from))
+        if watch is not None and expected < offset_to:
+            await watch(tp, expected, offset_to)
+        await super()._add_gap(tp, offset_from, offset_to)
 
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset[tp]

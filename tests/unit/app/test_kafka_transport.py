@@ -48,6 +48,42 @@ def test_a_commit_steps_over_a_message_retention_deleted_at_the_committed_offset
     assert consumer._new_offset(TP) == 188
 
 
+def test_a_jump_in_the_offsets_read_goes_to_the_gap_watch_before_faust_notes_it():
+    """Without the watch a consumer that fell behind retention while running reset to the log start silently."""
+    import asyncio
+    from types import SimpleNamespace
+
+    seen = []
+
+    async def watch(tp, expected, received):
+        seen.append((tp.partition, expected, received, len(consumer._gap[tp])))
+
+    consumer = _consumer(committed=4, acked=[])
+    consumer.app = SimpleNamespace()
+    kafka_transport.set_gap_watch(consumer.app, watch)
+    asyncio.run(consumer._add_gap(TP, 5, 8))
+    assert seen == [(0, 5, 8, 0)]  # before the gap is in the commit's tree, so no commit passes it first
+    assert consumer._gap[TP]
+
+
+def test_a_jump_the_assignment_check_reported_already_is_not_watched_again():
+    import asyncio
+    from types import SimpleNamespace
+
+    seen = []
+
+    async def watch(tp, expected, received):
+        seen.append((expected, received))
+
+    consumer = _consumer(committed=4, acked=[])
+    consumer.app = SimpleNamespace()
+    kafka_transport.set_gap_watch(consumer.app, watch)
+    consumer.log_start("tx", 0, 8)  # the assignment check reported offsets 4 to 7
+    asyncio.run(consumer._add_gap(TP, 5, 8))
+    asyncio.run(consumer._add_gap(TP, 6, 12))
+    assert seen == [(8, 12)]
+
+
 def test_the_worker_consumer_carries_the_static_instance_id(tmp_path):
     """Without it a restarted Faust worker waited out its predecessor's session before deciding again."""
     import asyncio
