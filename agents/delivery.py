@@ -3,7 +3,7 @@
 Faust hands a send to the producer and returns at once; the broker's answer comes later, on a future. An
 input acked before that answer would be committed even when the broker refuses its output (a value over the
 topic's `max.message.bytes`), and it would be neither decided nor dead-lettered. The agent `hold`s each input
-with the futures of its outputs, its tables with those of its changelog records (`tables.state.GuardedTable`);
+with the futures of its outputs, its tables with those of their changelog records (`tables.state.define_tables`);
 the consumer's `ack` asks `defer` first, and a held input is acked only
 when its last future succeeds. A failed future never acks its input: `on_failure` decides what happens next
 (the worker stops loudly, so the input is redelivered once the cause is fixed).

@@ -57,7 +57,7 @@ def gap_ahead(topic: str, partition: int, expected: int, received: int, log_star
 
 class ReadPositions:
     """The offset each partition should deliver next, from the offsets read so far (an engine's callback writes
-    it). After an assignment a partition starts unknown: the assignment check covers its first record."""
+    it) or from where the assignment check saw it resume; a partition not known yet has no jump to check."""
 
     def __init__(self) -> None:
         self._next: dict[TP, int] = {}
@@ -68,6 +68,9 @@ class ReadPositions:
         expected = self._next.get(key)
         self._next[key] = offset + 1
         return expected if expected is not None and offset > expected else None
+
+    def resume(self, topic: str, partition: int, offset: int) -> None:
+        self._next[(topic, partition)] = offset
 
     def forget(self, partitions: Iterable[TP]) -> None:
         for key in partitions:

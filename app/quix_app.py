@@ -19,7 +19,7 @@ from app.localkafka import wait_ready
 from app.observability import observe_worker
 from app.offset_gaps import GapReport, ReadPositions, find_gaps, gap_ahead
 from app.quix_hooks import ObservedApplication
-from app.readiness import AckedPositions, Assignment
+from app.readiness import TP, AckedPositions, Assignment
 from app.settings import Settings
 from app.web import serve
 from tables.state import MIB
@@ -77,10 +77,11 @@ def restart_in_place(settings: Settings, error: BaseException) -> None:
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - our own command line
 
 
-def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions: list[Any]) -> None:
+def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions: list[Any]) -> dict[TP, int]:
     """Dead-letter a gap report for each newly assigned partition whose committed offset retention overtook
     (`app.offset_gaps`): librdkafka would reset it to the log start without a word. Runs in the assignment
-    callback, before the partitions are processed, so nothing is committed past the gap yet."""
+    callback, before the partitions are processed, so nothing is committed past the gap yet. Returns the offset
+    each partition with a committed offset resumes at (the committed one, or the log start after a gap)."""
     from confluent_kafka import TopicPartition
 
     try:
@@ -91,8 +92,9 @@ def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions
                      for tp, offset in committed.items() if offset >= 0}
     except Exception as error:  # the check must not stop the worker; its failure is loud instead
         log.error("offsets.gap_check_failed", error=f"{type(error).__name__}: {error}"[:300])
-        return
+        return {}
     _send(settings, report.records(find_gaps(committed, log_start)))
+    return {tp: max(offset, log_start[tp]) for tp, offset in committed.items() if offset >= 0}
 
 
 def _send(settings: Settings, records: list[tuple[str, bytes, bytes]]) -> None:
@@ -115,6 +117,12 @@ class RunningGaps:
     def __init__(self, settings: Settings, report: GapReport, app: ObservedApplication) -> None:
         self.settings, self.report, self.app = settings, report, app
         self.positions = ReadPositions()
+
+    def assigned(self, consumer: Any, partitions: list[Any]) -> None:
+        """The assignment check covers each new partition up to where it resumes; the watch takes over there."""
+        self.positions.forget((tp.topic, tp.partition) for tp in partitions)
+        for (topic, partition), offset in report_gaps(self.settings, self.report, consumer, partitions).items():
+            self.positions.resume(topic, partition, offset)
 
     def processed(self, topic: str, partition: int, offset: int) -> None:
         expected = self.positions.read(topic, partition, offset)
@@ -143,12 +151,7 @@ def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) ->
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
     gaps = RunningGaps(settings, report, app)
-
-    def assigned(consumer: Any, partitions: list[Any]) -> None:
-        gaps.positions.forget((tp.topic, tp.partition) for tp in partitions)  # the assignment check covers them
-        report_gaps(settings, report, consumer, partitions)
-
-    app.on_assigned = assigned
+    app.on_assigned = gaps.assigned
     logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.

@@ -1,8 +1,8 @@
 """Faust table definitions. Each table is keyed by its entity id and co-partitioned with its stage topic.
 
 A table write is a changelog record Faust hands to its producer, and its state change is only recoverable once
-the broker took it. `GuardedTable` holds the input being processed (`agents.delivery.DeliveryGuard`) until its
-changelog records are delivered too: a changelog send the broker refuses never lets the input be committed.
+the broker took it. Each changelog send holds the input being processed (`agents.delivery.DeliveryGuard`) like
+its outputs do: a changelog record the broker refuses never lets the input be committed.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import faust
-from faust.streams import current_event
 
 from agents.delivery import DeliveryGuard
 from agents.topology import STATE_TABLES
@@ -35,29 +34,32 @@ class StoreSizing:
                 "max_write_buffer_number": 2}
 
 
-class GuardedTable(faust.Table):
-    """A table whose changelog sends belong to the input that caused them, like its outputs (`guard.hold`)."""
-
-    guard: DeliveryGuard | None = None
-
-    def send_changelog(self, *args: Any, **kwargs: Any) -> Any:
-        future = super().send_changelog(*args, **kwargs)
-        event = current_event()  # a write outside an agent has no input to hold (faust refuses it anyway)
-        if self.guard is not None and event is not None:
-            self.guard.hold(event.message, [future])
-        return future
-
-
 def define_tables(app: faust.App, partitions: int, sizing: StoreSizing,
                   guard: DeliveryGuard | None = None) -> dict[str, Any]:
     """One table per entity of the chain, and the score stage's first decisions, by name. With `guard`, an input
     is acked only once the changelog records of its table writes are delivered."""
-    tables = {}
-    for entity in STATE_TABLES:
-        table = GuardedTable(app, name=f"{entity}-state", beacon=app.tables.beacon, key_type=bytes,
-                             value_type=bytes, partitions=partitions, options=sizing.options(),
-                             help=f"{entity} state (risk/features, agents/first_decision.py)")
-        table.guard = guard
-        tables[entity] = app.tables.add(table)
+    tables = {
+        entity: app.Table(f"{entity}-state", key_type=bytes, value_type=bytes, partitions=partitions,
+                          options=sizing.options(), help=f"{entity} state (risk/features, agents/first_decision.py)")
+        for entity in STATE_TABLES
+    }
+    if guard is not None:
+        for table in tables.values():
+            _hold_changelog_sends(table, guard)
     return tables
 
+
+def _hold_changelog_sends(table: Any, guard: DeliveryGuard) -> None:
+    """Each changelog send of `table` holds the input being processed (Faust's current event) until the broker
+    took it, like its outputs. Set on the instance: a `faust.Table` subclass here would load Faust in every
+    process that reads the settings, the Quix worker's too."""
+    send = table.send_changelog
+
+    def send_changelog(*args: Any, **kwargs: Any) -> Any:
+        future = send(*args, **kwargs)
+        event = faust.current_event()  # a write outside an agent has no input to hold (faust refuses it anyway)
+        if event is not None:
+            guard.hold(event.message, [future])
+        return future
+
+    table.send_changelog = send_changelog

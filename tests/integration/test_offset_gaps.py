@@ -11,6 +11,7 @@ records ahead of a worker that is running but behind (here: stopped with SIGSTOP
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 
@@ -97,6 +98,10 @@ def test_records_deleted_ahead_of_a_running_worker_are_dead_lettered_as_a_gap(en
     @contextmanager
     def paused() -> Iterator[None]:
         worker.pause()
+        # A fetch the consumer sent just before it stopped waits on the broker for new records for up to 20 ms
+        # (FRAUDSTREAM_FETCH_MAX_WAIT_MS, Faust's transport): the broker must answer it before the records arrive,
+        # or they reach the stopped worker's socket before the deletion and nothing is lost.
+        time.sleep(1.0)
         try:
             yield
         finally:

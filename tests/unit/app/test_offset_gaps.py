@@ -52,3 +52,5 @@ def test_read_positions_report_forward_jumps_only_and_start_unknown_after_an_ass
     positions.forget([("tx", 0)])
     assert positions.read("tx", 0, 90) is None
     assert positions.read("tx", 1, 9) == 8
+    positions.resume("tx", 1, 20)  # where the assignment check saw it resume: its first record is checked too
+    assert positions.read("tx", 1, 23) == 20
