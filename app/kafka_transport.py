@@ -15,7 +15,10 @@
 4. An input is acked only once the broker took every output it caused (`agents.delivery.DeliveryGuard`,
    attached with `set_delivery_guard`): Faust acks when the agent moves on, before the producer's answer.
 
-5. A running consumer that falls behind retention resets to the log start inside its assignment, and Faust only
+5. Faust's livelock check reads aiokafka's fetch position, which asserts while a partition awaits an offset
+   reset (its fetch fell out of range: retention deleted what it was to read next). The check crashed the
+   consumer and stopped the worker; it now skips such a partition until the reset is done.
+6. A running consumer that falls behind retention resets to the log start inside its assignment, and Faust only
    notes the jump in the offsets it reads (`Consumer._add_gap`, so commits step over it). The jump now goes to
    the watch `set_gap_watch` attached (`app.faust_app`), which reports the part that retention deleted
    (`app.offset_gaps`), before the message after the jump is processed and so before any commit passes it.
@@ -32,6 +35,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from aiokafka.structs import TopicPartition
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
@@ -72,6 +76,17 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         if instance_id:
             consumer._group_instance_id = instance_id  # read when the consumer starts its coordinator
         return consumer
+
+
+    def verify_event_path(self, now: float, tp: Any) -> None:
+        if not self._has_position(tp):
+            return None  # awaiting an offset reset: there is no position to check yet
+        return super().verify_event_path(now, tp)
+
+    def _has_position(self, tp: Any) -> bool:
+        assignment = self._ensure_consumer()._fetcher._subscriptions.subscription.assignment
+        state = assignment.state_value(TopicPartition(tp.topic, tp.partition))
+        return state is not None and bool(state.has_valid_position)
 
 
 class _Consumer(faust_aiokafka.Consumer):

@@ -84,6 +84,32 @@ def test_a_jump_the_assignment_check_reported_already_is_not_watched_again():
     assert seen == [(8, 12)]
 
 
+def test_the_livelock_check_skips_a_partition_awaiting_an_offset_reset():
+    """Faust's check read aiokafka's position while an out-of-range fetch was being reset: an AssertionError that
+    crashed the consumer and stopped the worker."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from aiokafka.consumer.fetcher import OffsetResetStrategy
+    from aiokafka.consumer.subscription_state import TopicPartitionState
+
+    async def awaiting_reset() -> TopicPartitionState:
+        state = TopicPartitionState(assignment=None)
+        state.highwater, state.timestamp = 20, 99_000  # fetched a second ago
+        state.await_reset(OffsetResetStrategy.EARLIEST)  # what the fetcher does on an out-of-range fetch
+        return state
+
+    assignment = SimpleNamespace(active=True, state_value={TP: asyncio.run(awaiting_reset())}.get)
+    consumer = SimpleNamespace(_fetcher=SimpleNamespace(
+        _subscriptions=SimpleNamespace(subscription=SimpleNamespace(assignment=assignment))))
+    thread = object.__new__(kafka_transport._ConsumerThread)
+    thread._ensure_consumer = lambda: consumer
+    thread.time_started, thread.tp_fetch_request_timeout_secs = 0.0, 60.0
+    thread.consumer = SimpleNamespace(app=SimpleNamespace(
+        monitor=SimpleNamespace(stream_inbound_time={}), topics=SimpleNamespace(acks_enabled_for=lambda topic: True)))
+    assert thread.verify_event_path(100.0, TP) is None
+
+
 def test_the_worker_consumer_carries_the_static_instance_id(tmp_path):
     """Without it a restarted Faust worker waited out its predecessor's session before deciding again."""
     import asyncio
