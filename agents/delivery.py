@@ -3,7 +3,8 @@
 Faust hands a send to the producer and returns at once; the broker's answer comes later, on a future. An
 input acked before that answer would be committed even when the broker refuses its output (a value over the
 topic's `max.message.bytes`), and it would be neither decided nor dead-lettered. The agent `hold`s each input
-with the futures of its outputs; the consumer's `ack` asks `defer` first, and a held input is acked only
+with the futures of its outputs, its tables with those of their changelog records (`tables.state.define_tables`);
+the consumer's `ack` asks `defer` first, and a held input is acked only
 when its last future succeeds. A failed future never acks its input: `on_failure` decides what happens next
 (the worker stops loudly, so the input is redelivered once the cause is fixed).
 
@@ -39,7 +40,8 @@ class DeliveryGuard:
     _held: dict[int, _Held] = field(default_factory=dict)
 
     def hold(self, message: Any, futures: Iterable[Any]) -> None:
-        """`futures`: the delivery futures of every output `message` caused (asyncio futures)."""
+        """`futures`: delivery futures of outputs `message` caused (asyncio futures). Called as often as needed
+        before the ack (its table writes' changelog records, then its outputs); each call adds to the rest."""
         undone = []
         for future in futures:
             if not future.done():
@@ -49,7 +51,10 @@ class DeliveryGuard:
                 return
         if not undone:
             return
-        held = self._held[id(message)] = _Held(message, len(undone))
+        held = self._held.get(id(message))
+        if held is None or held.message is not message:
+            held = self._held[id(message)] = _Held(message, 0)
+        held.remaining += len(undone)
         for future in undone:
             future.add_done_callback(lambda f, key=id(message), h=held: self._done(key, h, f))
 

@@ -18,7 +18,7 @@ from app import kafka_transport
 from app.control import ControlPlane, StrategyHolder
 from app.metrics import CONTENT_TYPE
 from app.observability import observe_worker
-from app.offset_gaps import GapReport, OffsetGap, find_gaps
+from app.offset_gaps import GapReport, OffsetGap, find_gaps, gap_ahead
 from app.readiness import Assignment
 from app.settings import Settings
 from app.web import ready_reply
@@ -59,7 +59,7 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     guard = DeliveryGuard(on_failure=stop_undeliverable)
     kafka_transport.set_delivery_guard(app, guard)
     holder = holder or StrategyHolder.from_files(settings)
-    tables = define_tables(app, settings.partitions, settings.store_sizing())
+    tables = define_tables(app, settings.partitions, settings.store_sizing(), guard)
     pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current, guard)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     observed = _observe(app, settings, pipeline.counters, holder, control)
@@ -123,8 +123,24 @@ def stop_undeliverable(message: Any, error: BaseException) -> None:
 
 def _report_gaps(app: faust.App, settings: Settings, pipeline: Any) -> None:
     """Dead-letter a gap report for each assigned partition whose committed offset retention overtook
-    (`app.offset_gaps`); Faust has paused the partitions, so nothing on them is committed yet."""
+    (`app.offset_gaps`); Faust has paused the partitions, so nothing on them is committed yet. While running,
+    the same for each jump in the offsets read that the log start explains (`kafka_transport.set_gap_watch`)."""
     report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
+
+    async def send(gaps: list[OffsetGap]) -> None:
+        for topic, key, value in report.records(gaps):
+            await (await pipeline.emitter.send(topic, key, value))
+
+    async def on_jump(tp: Any, expected: int, received: int) -> None:
+        try:
+            log_start = (await app.consumer.earliest_offsets(tp))[tp]
+            gap = gap_ahead(tp.topic, tp.partition, expected, received, log_start)
+            await send([gap] if gap is not None else [])
+        except Exception as error:  # the check must not stop the worker; its failure is loud instead
+            log.error("offsets.gap_check_failed", topic=tp.topic, partition=tp.partition, expected=expected,
+                      received=received, error=f"{type(error).__name__}: {error}"[:300])
+
+    kafka_transport.set_gap_watch(app, on_jump)
 
     @app.on_partitions_assigned.connect  # type: ignore[arg-type]  # faust passes `signal` in **kwargs
     async def on_assigned(sender: Any, assigned: Any, **kwargs: Any) -> None:
@@ -135,8 +151,7 @@ def _report_gaps(app: faust.App, settings: Settings, pipeline: Any) -> None:
             return
         for gap in gaps:
             app.consumer.log_start(gap.topic, gap.partition, gap.log_start)  # type: ignore[attr-defined]  # ours
-        for topic, key, value in report.records(gaps):
-            await (await pipeline.emitter.send(topic, key, value))
+        await send(gaps)
 
 
 async def _faust_gaps(app: faust.App, settings: Settings, assigned: Any) -> list[OffsetGap]:

@@ -15,6 +15,14 @@
 4. An input is acked only once the broker took every output it caused (`agents.delivery.DeliveryGuard`,
    attached with `set_delivery_guard`): Faust acks when the agent moves on, before the producer's answer.
 
+5. Faust's livelock check reads aiokafka's fetch position, which asserts while a partition awaits an offset
+   reset (its fetch fell out of range: retention deleted what it was to read next). The check crashed the
+   consumer and stopped the worker; it now skips such a partition until the reset is done.
+6. A running consumer that falls behind retention resets to the log start inside its assignment, and Faust only
+   notes the jump in the offsets it reads (`Consumer._add_gap`, so commits step over it). The jump now goes to
+   the watch `set_gap_watch` attached (`app.faust_app`), which reports the part that retention deleted
+   (`app.offset_gaps`), before the message after the jump is processed and so before any commit passes it.
+
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
 committed position was never acked, so everything after it is redelivered by the next restart.
@@ -23,9 +31,11 @@ committed position was never acked, so everything after it is redelivered by the
 from __future__ import annotations
 
 import time
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import structlog
+from aiokafka.structs import TopicPartition
 from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
@@ -41,6 +51,9 @@ HELD_WARN_S = 30.0
 
 _INSTANCE_ATTR = "_fraudstream_group_instance_id"
 _GUARD_ATTR = "_fraudstream_delivery_guard"
+_GAP_WATCH_ATTR = "_fraudstream_gap_watch"
+
+GapWatch = Callable[[Any, int, int], Awaitable[None]]  # (tp, expected offset, offset read instead)
 
 
 def set_instance_id(app: Any, instance_id: str | None) -> None:
@@ -51,6 +64,10 @@ def set_delivery_guard(app: Any, guard: DeliveryGuard) -> None:
     setattr(app, _GUARD_ATTR, guard)
 
 
+def set_gap_watch(app: Any, watch: GapWatch) -> None:
+    setattr(app, _GAP_WATCH_ATTR, watch)
+
+
 class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
     def _create_worker_consumer(self, transport: Any) -> Any:
         consumer = super()._create_worker_consumer(transport)
@@ -59,6 +76,17 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         if instance_id:
             consumer._group_instance_id = instance_id  # read when the consumer starts its coordinator
         return consumer
+
+
+    def verify_event_path(self, now: float, tp: Any) -> None:
+        if not self._has_position(tp):
+            return None  # awaiting an offset reset: there is no position to check yet
+        return super().verify_event_path(now, tp)
+
+    def _has_position(self, tp: Any) -> bool:
+        assignment = self._ensure_consumer()._fetcher._subscriptions.subscription.assignment
+        state = assignment.state_value(TopicPartition(tp.topic, tp.partition))
+        return state is not None and bool(state.has_valid_position)
 
 
 class _Consumer(faust_aiokafka.Consumer):
@@ -84,6 +112,15 @@ class _Consumer(faust_aiokafka.Consumer):
         """The partition's first offset is `offset`: the messages below it are gone (retention), so the commit
         guard must not wait for them to be acked (`app.offset_gaps` finds these at assignment)."""
         self.log_starts[(topic, partition)] = offset
+
+    async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
+        """Faust read the message at `offset_to` where it expected `offset_from`. The range below a log start the
+        assignment check reported already is left out; the watch runs before the message is processed."""
+        watch: GapWatch | None = getattr(self.app, _GAP_WATCH_ATTR, None)
+        expected = max(offset_from, self.log_starts.get((tp.topic, tp.partition), offset_from))
+        if watch is not None and expected < offset_to:
+            await watch(tp, expected, offset_to)
+        await super()._add_gap(tp, offset_from, offset_to)
 
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset[tp]

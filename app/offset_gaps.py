@@ -1,4 +1,4 @@
-"""Records that retention deleted before the group read them: found at assignment, reported loudly, dead-lettered.
+"""Records that retention deleted before the group read them: reported loudly, dead-lettered, never skipped in silence.
 
 When a partition's committed offset has fallen below its log start (a worker was down longer than the topic's
 retention), both engines' consumers reset to the earliest offset with at most an INFO log, and the records in
@@ -6,7 +6,10 @@ between vanish unseen. Each engine calls `find_gaps` when partitions are assigne
 so committed) anything on them; `GapReport` then logs an error, counts the skipped records and dead-letters a
 gap report (`offsets_out_of_range`) for each gap, and the worker goes on from the log start.
 
-A worker that falls behind retention while it runs is not seen here: the consumer-lag metric shows that first.
+A running worker can fall behind retention too: its next fetch is then out of range and the client resets to
+the log start inside the same assignment. Each engine watches the offsets it reads (`ReadPositions`; Faust's
+consumer already notices the jump), and `gap_ahead` keeps the part of a jump that the log start explains:
+compaction and transaction markers leave jumps as well, but never below the log start.
 """
 
 from __future__ import annotations
@@ -42,6 +45,36 @@ def find_gaps(committed: Mapping[TP, int], log_start: Mapping[TP, int]) -> list[
     return [OffsetGap(topic, partition, offset, log_start[(topic, partition)])
             for (topic, partition), offset in sorted(committed.items())
             if offset >= 0 and (topic, partition) in log_start and offset < log_start[(topic, partition)]]
+
+
+def gap_ahead(topic: str, partition: int, expected: int, received: int, log_start: int) -> OffsetGap | None:
+    """A running consumer was to read `expected` next and read `received`: the records between them that are
+    below the log start were deleted unread (a gap up to the log start, or up to `received` when the log start
+    has moved on since). A jump the log start does not explain (compaction, transaction markers) is no gap."""
+    end = min(log_start, received)
+    return OffsetGap(topic, partition, expected, end) if end > expected else None
+
+
+class ReadPositions:
+    """The offset each partition should deliver next, from the offsets read so far (an engine's callback writes
+    it) or from where the assignment check saw it resume; a partition not known yet has no jump to check."""
+
+    def __init__(self) -> None:
+        self._next: dict[TP, int] = {}
+
+    def read(self, topic: str, partition: int, offset: int) -> int | None:
+        """Takes `offset` as read; returns the offset that was expected instead when `offset` jumped past it."""
+        key = (topic, partition)
+        expected = self._next.get(key)
+        self._next[key] = offset + 1
+        return expected if expected is not None and offset > expected else None
+
+    def resume(self, topic: str, partition: int, offset: int) -> None:
+        self._next[(topic, partition)] = offset
+
+    def forget(self, partitions: Iterable[TP]) -> None:
+        for key in partitions:
+            self._next.pop(key, None)
 
 
 def gap_dead_letter(gap: OffsetGap, received_ms: int) -> bytes:

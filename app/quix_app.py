@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import structlog
@@ -16,9 +17,9 @@ from agents.quix_dataframes import QuixPipeline, build_dataframes
 from app.control import ControlPlane, StrategyHolder
 from app.localkafka import wait_ready
 from app.observability import observe_worker
-from app.offset_gaps import GapReport, find_gaps
+from app.offset_gaps import GapReport, ReadPositions, find_gaps, gap_ahead
 from app.quix_hooks import ObservedApplication
-from app.readiness import AckedPositions, Assignment
+from app.readiness import TP, AckedPositions, Assignment
 from app.settings import Settings
 from app.web import serve
 from tables.state import MIB
@@ -26,7 +27,9 @@ from tables.state import MIB
 log = structlog.get_logger(__name__)
 
 
-def build_application(settings: Settings, acked: AckedPositions | None = None) -> ObservedApplication:
+def build_application(settings: Settings, on_processed: Callable[[str, int, int], None] | None = None,
+                      ) -> ObservedApplication:
+    """`on_processed(topic, partition, offset)` runs after each record is processed, before its checkpoint."""
     # fetch.wait.max.ms: librdkafka's default (500 ms) lets the broker hold an empty fetch that long, and every
     # other request on that connection queues behind it. Quix asks for each assigned partition's watermarks one
     # at a time while it assigns, so a restart spent ~0.5 s per partition (14 s for 28) before deciding
@@ -38,7 +41,7 @@ def build_application(settings: Settings, acked: AckedPositions | None = None) -
         consumer["group.instance.id"] = settings.instance_id
     return ObservedApplication(
         assignment=Assignment(),
-        on_message_processed=acked.acked if acked is not None else None,
+        on_message_processed=on_processed,
         broker_address=settings.bootstrap_servers,
         consumer_group=settings.app_id,
         auto_offset_reset="earliest",
@@ -74,11 +77,12 @@ def restart_in_place(settings: Settings, error: BaseException) -> None:
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - our own command line
 
 
-def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions: list[Any]) -> None:
+def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions: list[Any]) -> dict[TP, int]:
     """Dead-letter a gap report for each newly assigned partition whose committed offset retention overtook
     (`app.offset_gaps`): librdkafka would reset it to the log start without a word. Runs in the assignment
-    callback, before the partitions are processed, so nothing is committed past the gap yet."""
-    from confluent_kafka import Producer, TopicPartition
+    callback, before the partitions are processed, so nothing is committed past the gap yet. Returns the offset
+    each partition with a committed offset resumes at (the committed one, or the log start after a gap)."""
+    from confluent_kafka import TopicPartition
 
     try:
         committed = {(tp.topic, tp.partition): tp.offset
@@ -88,8 +92,15 @@ def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions
                      for tp, offset in committed.items() if offset >= 0}
     except Exception as error:  # the check must not stop the worker; its failure is loud instead
         log.error("offsets.gap_check_failed", error=f"{type(error).__name__}: {error}"[:300])
-        return
-    records = report.records(find_gaps(committed, log_start))
+        return {}
+    _send(settings, report.records(find_gaps(committed, log_start)))
+    return {tp: max(offset, log_start[tp]) for tp, offset in committed.items() if offset >= 0}
+
+
+def _send(settings: Settings, records: list[tuple[str, bytes, bytes]]) -> None:
+    """Gap reports go out on a producer of their own, flushed at once: nothing is committed before they are sent."""
+    from confluent_kafka import Producer
+
     if records:
         producer = Producer({"bootstrap.servers": settings.bootstrap_servers})
         for topic, key, value in records:
@@ -98,14 +109,49 @@ def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions
             log.error("offsets.gap_report_unsent", reports=len(records))
 
 
+class RunningGaps:
+    """Reports the records retention deleted ahead of the running worker (`app.offset_gaps`): librdkafka resets an
+    out-of-range fetch to the log start without a word. Each jump in the offsets processed is checked against the
+    log start, before the checkpoint that would commit past it."""
+
+    def __init__(self, settings: Settings, report: GapReport, app: ObservedApplication) -> None:
+        self.settings, self.report, self.app = settings, report, app
+        self.positions = ReadPositions()
+
+    def assigned(self, consumer: Any, partitions: list[Any]) -> None:
+        """The assignment check covers each new partition up to where it resumes; the watch takes over there."""
+        self.positions.forget((tp.topic, tp.partition) for tp in partitions)
+        for (topic, partition), offset in report_gaps(self.settings, self.report, consumer, partitions).items():
+            self.positions.resume(topic, partition, offset)
+
+    def processed(self, topic: str, partition: int, offset: int) -> None:
+        expected = self.positions.read(topic, partition, offset)
+        if expected is None:
+            return
+        try:
+            gap = gap_ahead(topic, partition, expected, offset, self.app.log_start(topic, partition))
+        except Exception as error:  # the check must not stop the worker; its failure is loud instead
+            log.error("offsets.gap_check_failed", topic=topic, partition=partition, expected=expected,
+                      received=offset, error=f"{type(error).__name__}: {error}"[:300])
+            return
+        if gap is not None:
+            _send(self.settings, self.report.records([gap]))
+
+
 def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
     holder = holder or StrategyHolder.from_files(settings)
     acked = AckedPositions()
-    app = build_application(settings, acked)
+
+    def processed(topic: str, partition: int, offset: int) -> None:
+        acked.acked(topic, partition, offset)
+        gaps.processed(topic, partition, offset)  # bound below, before the application runs
+
+    app = build_application(settings, processed)
     pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
-    app.on_assigned = lambda consumer, partitions: report_gaps(settings, report, consumer, partitions)
+    gaps = RunningGaps(settings, report, app)
+    app.on_assigned = gaps.assigned
     logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.

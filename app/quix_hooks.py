@@ -36,5 +36,16 @@ class ObservedApplication(Application):
         self.assignment.revoked((tp.topic, tp.partition) for tp in topic_partitions)
         super()._on_lost(consumer, topic_partitions)
 
+    def log_start(self, topic: str, partition: int) -> int:
+        """The partition's first offset as of the consumer's last fetch from it: librdkafka keeps the log start
+        each fetch response carries, so this asks the broker only while it is not known yet."""
+        from confluent_kafka import TopicPartition
+
+        tp = TopicPartition(topic, partition)
+        cached = self._consumer.get_watermark_offsets(tp, cached=True)
+        if cached is not None and cached[0] >= 0:
+            return int(cached[0])
+        return int(self._consumer.get_watermark_offsets(tp, timeout=10, cached=False)[0])
+
     def recovered(self) -> bool:
         return not self._state_manager.recovery_required

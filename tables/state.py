@@ -1,4 +1,9 @@
-"""Faust table definitions. Each table is keyed by its entity id and co-partitioned with its stage topic."""
+"""Faust table definitions. Each table is keyed by its entity id and co-partitioned with its stage topic.
+
+A table write is a changelog record Faust hands to its producer, and its state change is only recoverable once
+the broker took it. Each changelog send holds the input being processed (`agents.delivery.DeliveryGuard`) like
+its outputs do: a changelog record the broker refuses never lets the input be committed.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from typing import Any
 
 import faust
 
+from agents.delivery import DeliveryGuard
 from agents.topology import STATE_TABLES
 
 MIB = 1024 * 1024
@@ -28,11 +34,32 @@ class StoreSizing:
                 "max_write_buffer_number": 2}
 
 
-def define_tables(app: faust.App, partitions: int, sizing: StoreSizing) -> dict[str, Any]:
-    """One table per entity of the chain, and the score stage's first decisions, by name."""
-    return {
+def define_tables(app: faust.App, partitions: int, sizing: StoreSizing,
+                  guard: DeliveryGuard | None = None) -> dict[str, Any]:
+    """One table per entity of the chain, and the score stage's first decisions, by name. With `guard`, an input
+    is acked only once the changelog records of its table writes are delivered."""
+    tables = {
         entity: app.Table(f"{entity}-state", key_type=bytes, value_type=bytes, partitions=partitions,
                           options=sizing.options(), help=f"{entity} state (risk/features, agents/first_decision.py)")
         for entity in STATE_TABLES
     }
+    if guard is not None:
+        for table in tables.values():
+            _hold_changelog_sends(table, guard)
+    return tables
 
+
+def _hold_changelog_sends(table: Any, guard: DeliveryGuard) -> None:
+    """Each changelog send of `table` holds the input being processed (Faust's current event) until the broker
+    took it, like its outputs. Set on the instance: a `faust.Table` subclass here would load Faust in every
+    process that reads the settings, the Quix worker's too."""
+    send = table.send_changelog
+
+    def send_changelog(*args: Any, **kwargs: Any) -> Any:
+        future = send(*args, **kwargs)
+        event = faust.current_event()  # a write outside an agent has no input to hold (faust refuses it anyway)
+        if event is not None:
+            guard.hold(event.message, [future])
+        return future
+
+    table.send_changelog = send_changelog

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import os
+import signal
 import time
 import urllib.error
 import urllib.request
@@ -12,6 +14,8 @@ from typing import Any
 
 import orjson
 from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka.admin import AIOKafkaAdminClient
+from aiokafka.structs import TopicPartition
 from prometheus_client.parser import text_string_to_metric_families
 
 from app import localkafka
@@ -56,6 +60,15 @@ class WorkerProcess(ManagedWorker):
                 return
             time.sleep(0.3)
         raise AssertionError(f"worker {self.name} not ready in {timeout_s}s: {self.ready()}\n{self.tail()}")
+
+    def pause(self) -> None:
+        """SIGSTOP: the worker keeps its partitions (for less than its session) but reads and commits nothing."""
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.proc is not None
+        os.killpg(self.proc.pid, signal.SIGCONT)
 
     def ready(self) -> tuple[int, dict[str, Any]]:
         try:
@@ -124,6 +137,22 @@ async def consume(bootstrap: str, topic: str, done: Callable[[list[Any]], bool],
     finally:
         await consumer.stop()
     return records
+
+
+async def committed_offset(bootstrap: str, group: str, tp: TopicPartition, at_least: int = -1,
+                           timeout_s: float = 0.0) -> int:
+    """The group's committed offset of `tp` (-1: none), once it is `at_least` or `timeout_s` passed."""
+    admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
+    await admin.start()
+    try:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            offset = int((await admin.list_consumer_group_offsets(group, partitions=[tp]))[tp].offset)
+            if offset >= at_least or time.monotonic() >= deadline:
+                return offset
+            await asyncio.sleep(0.2)
+    finally:
+        await admin.close()
 
 
 def values(records: list[Any]) -> list[dict[str, Any]]:

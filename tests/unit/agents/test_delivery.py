@@ -83,3 +83,23 @@ def test_a_cancelled_delivery_counts_as_a_failure():
         assert [e.code for _, e in failures] == ["delivery_cancelled"]
 
     asyncio.run(run())
+
+
+def test_holds_add_up_so_a_changelog_send_and_an_output_both_keep_the_input():
+    """A table write's changelog record is held first, the outputs after: the second hold must not replace the first."""
+    async def run():
+        guard, acked, failures = _guard()
+        loop = asyncio.get_running_loop()
+        changelog, output = loop.create_future(), loop.create_future()
+        message = Message(12)
+        guard.hold(message, [changelog])
+        guard.hold(message, [output])
+        assert guard.defer(message, acked.append)
+        output.set_result("meta")
+        await asyncio.sleep(0)
+        assert acked == [] and guard.pending() == 1
+        changelog.set_exception(ValueError("MessageSizeTooLargeError"))
+        await asyncio.sleep(0)
+        assert acked == [] and [m.offset for m, _ in failures] == [12]
+
+    asyncio.run(run())

@@ -48,6 +48,68 @@ def test_a_commit_steps_over_a_message_retention_deleted_at_the_committed_offset
     assert consumer._new_offset(TP) == 188
 
 
+def test_a_jump_in_the_offsets_read_goes_to_the_gap_watch_before_faust_notes_it():
+    """Without the watch a consumer that fell behind retention while running reset to the log start silently."""
+    import asyncio
+    from types import SimpleNamespace
+
+    seen = []
+
+    async def watch(tp, expected, received):
+        seen.append((tp.partition, expected, received, len(consumer._gap[tp])))
+
+    consumer = _consumer(committed=4, acked=[])
+    consumer.app = SimpleNamespace()
+    kafka_transport.set_gap_watch(consumer.app, watch)
+    asyncio.run(consumer._add_gap(TP, 5, 8))
+    assert seen == [(0, 5, 8, 0)]  # before the gap is in the commit's tree, so no commit passes it first
+    assert consumer._gap[TP]
+
+
+def test_a_jump_the_assignment_check_reported_already_is_not_watched_again():
+    import asyncio
+    from types import SimpleNamespace
+
+    seen = []
+
+    async def watch(tp, expected, received):
+        seen.append((expected, received))
+
+    consumer = _consumer(committed=4, acked=[])
+    consumer.app = SimpleNamespace()
+    kafka_transport.set_gap_watch(consumer.app, watch)
+    consumer.log_start("tx", 0, 8)  # the assignment check reported offsets 4 to 7
+    asyncio.run(consumer._add_gap(TP, 5, 8))
+    asyncio.run(consumer._add_gap(TP, 6, 12))
+    assert seen == [(8, 12)]
+
+
+def test_the_livelock_check_skips_a_partition_awaiting_an_offset_reset():
+    """Faust's check read aiokafka's position while an out-of-range fetch was being reset: an AssertionError that
+    crashed the consumer and stopped the worker."""
+    import asyncio
+    from types import SimpleNamespace
+
+    from aiokafka.consumer.fetcher import OffsetResetStrategy
+    from aiokafka.consumer.subscription_state import TopicPartitionState
+
+    async def awaiting_reset() -> TopicPartitionState:
+        state = TopicPartitionState(assignment=None)
+        state.highwater, state.timestamp = 20, 99_000  # fetched a second ago
+        state.await_reset(OffsetResetStrategy.EARLIEST)  # what the fetcher does on an out-of-range fetch
+        return state
+
+    assignment = SimpleNamespace(active=True, state_value={TP: asyncio.run(awaiting_reset())}.get)
+    consumer = SimpleNamespace(_fetcher=SimpleNamespace(
+        _subscriptions=SimpleNamespace(subscription=SimpleNamespace(assignment=assignment))))
+    thread = object.__new__(kafka_transport._ConsumerThread)
+    thread._ensure_consumer = lambda: consumer
+    thread.time_started, thread.tp_fetch_request_timeout_secs = 0.0, 60.0
+    thread.consumer = SimpleNamespace(app=SimpleNamespace(
+        monitor=SimpleNamespace(stream_inbound_time={}), topics=SimpleNamespace(acks_enabled_for=lambda topic: True)))
+    assert thread.verify_event_path(100.0, TP) is None
+
+
 def test_the_worker_consumer_carries_the_static_instance_id(tmp_path):
     """Without it a restarted Faust worker waited out its predecessor's session before deciding again."""
     import asyncio
