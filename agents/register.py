@@ -69,6 +69,29 @@ def _source(event: Any) -> Source:
     return Source(message.topic, message.partition, message.offset, message.key, message.value)
 
 
+def _ack_when_delivered(app: faust.App, message: Any, futures: list[Any]) -> None:
+    """Ack `message` once every future succeeded; never when one fails (the guard then stops the worker).
+
+    `deliver` took a reference on `message` first, so the stream's own ack is not the last one: Faust's compiled
+    stream iterator (`faust/_cython/streams.pyx`) acks an event inline when the agent moves on, past
+    `Consumer.ack` and so past the guard's `defer`, which only the pure-Python iterator consults."""
+    remaining = len(futures)
+    if not remaining:
+        message.ack(app.consumer)
+        return
+
+    def done(future: Any) -> None:
+        nonlocal remaining
+        if future.cancelled() or future.exception() is not None:
+            return
+        remaining -= 1
+        if remaining == 0:
+            message.ack(app.consumer)
+
+    for future in futures:
+        future.add_done_callback(done)
+
+
 def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, Any],
                     strategy_source: StrategySource, guard: DeliveryGuard) -> Pipeline:
     """`guard` holds each input's ack until its outputs are delivered; the consumer must ask it (`defer`)."""
@@ -79,6 +102,7 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
                           table_for=tables.__getitem__, emitter_for=lambda name: outboxes.setdefault(name, Outbox()))
 
     async def deliver(outbox: Outbox, message: Any) -> None:
+        message.incref()  # released by `_ack_when_delivered` (see there), kept for good when an output is refused
         futures = []
         for output in outbox.drain():
             try:
@@ -87,6 +111,7 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
                 guard.refuse(message, error)
                 raise
         guard.hold(message, futures)
+        _ack_when_delivered(app, message, futures)
 
     def stage_agent(stage: Stage, outbox: Outbox) -> None:
         inputs = app.topic(*stage.spec.inputs, key_type=bytes, value_type=bytes, key_serializer="raw",
