@@ -12,6 +12,7 @@ from typing import Any
 import structlog
 from quixstreams.state.rocksdb import RocksDBOptions
 
+from agents.parking import Parking
 from agents.quix_dataframes import QuixPipeline, build_dataframes
 from app.control import ControlPlane, StrategyHolder
 from app.localkafka import wait_ready
@@ -26,7 +27,8 @@ from tables.state import MIB
 log = structlog.get_logger(__name__)
 
 
-def build_application(settings: Settings, acked: AckedPositions | None = None) -> ObservedApplication:
+def build_application(settings: Settings, acked: AckedPositions | None = None,
+                      parking: Parking | None = None) -> ObservedApplication:
     # fetch.wait.max.ms: librdkafka's default (500 ms) lets the broker hold an empty fetch that long, and every
     # other request on that connection queues behind it. Quix asks for each assigned partition's watermarks one
     # at a time while it assigns, so a restart spent ~0.5 s per partition (14 s for 28) before deciding
@@ -38,6 +40,7 @@ def build_application(settings: Settings, acked: AckedPositions | None = None) -
         consumer["group.instance.id"] = settings.instance_id
     return ObservedApplication(
         assignment=Assignment(),
+        parking=parking,
         on_message_processed=acked.acked if acked is not None else None,
         broker_address=settings.bootstrap_servers,
         consumer_group=settings.app_id,
@@ -101,8 +104,11 @@ def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions
 def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
     holder = holder or StrategyHolder.from_files(settings)
     acked = AckedPositions()
-    app = build_application(settings, acked)
-    pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current)
+    # exactly-once: a refused output fails the whole checkpoint's transaction, so parking one partition cannot
+    # save the others' work; that worker restarts in place instead (`app/quix_parking.py`)
+    parking = Parking(settings.parked_retry_s) if settings.processing_guarantee == "at-least-once" else None
+    app = build_application(settings, acked, parking)
+    pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current, app.parker)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
     app.on_assigned = lambda consumer, partitions: report_gaps(settings, report, consumer, partitions)
@@ -110,7 +116,7 @@ def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) ->
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.
     observed = observe_worker(settings, pipeline.counters, holder, control, app.assignment, acked.snapshot,
-                              app.recovered)
+                              app.recovered, parking.snapshot if parking is not None else tuple)
 
     async def control_and_offsets() -> None:
         await asyncio.gather(control.run(), observed.offsets.run())
