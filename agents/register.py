@@ -3,7 +3,9 @@
 Concurrency 1 per agent: at-least-once stays correct (faust-streaming #606). Handlers are synchronous and
 leave their outputs in the stage's outbox; the agent hands them to the producer before it takes the next
 event, and the `DeliveryGuard` holds the event's ack until the broker has taken every one of them (a send the
-broker refuses never lets its input be committed).
+broker refuses never lets its input be committed). Such a refusal parks the input's partition (`agents.parking`,
+`app/faust_parking.py`): its events still buffered in the stream are withheld, neither processed nor acked,
+and read again from the refused input when the partition is retried.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import structlog
 from agents.delivery import DeliveryGuard
 from agents.emit import Outbox, Output
 from agents.handlers import Counters, Source, StrategySource
+from agents.parking import Parking
 from agents.pipeline import PipelineConfig, Stage, build_stages
 
 log = structlog.get_logger(__name__)
@@ -69,9 +72,46 @@ def _source(event: Any) -> Source:
     return Source(message.topic, message.partition, message.offset, message.key, message.value)
 
 
+def forget_unacked(app: faust.App, message: Any) -> None:
+    """`message` is never acked (its partition is parked): a rebalance must not wait for it (Faust's
+    `wait_empty` waits for every message in this private set)."""
+    consumer: Any = app.consumer  # `_unacked_messages` is on faust's Consumer, not on ConsumerT
+    consumer._unacked_messages.discard(message)
+
+
+def _withhold(app: faust.App, message: Any) -> None:
+    """Never ack `message`: one reference more than the stream will release."""
+    message.incref()
+    forget_unacked(app, message)
+
+
+def _ack_when_delivered(app: faust.App, message: Any, futures: list[Any]) -> None:
+    """Ack `message` once every future succeeded; never when one fails (the guard then parks its partition).
+
+    `deliver` took a reference on `message` first, so the stream's own ack is not the last one: Faust's compiled
+    stream iterator (`faust/_cython/streams.pyx`) acks an event inline when the agent moves on, past
+    `Consumer.ack` and so past the guard's `defer`, which only the pure-Python iterator consults."""
+    remaining = len(futures)
+    if not remaining:
+        message.ack(app.consumer)
+        return
+
+    def done(future: Any) -> None:
+        nonlocal remaining
+        if future.cancelled() or future.exception() is not None:
+            return
+        remaining -= 1
+        if remaining == 0:
+            message.ack(app.consumer)
+
+    for future in futures:
+        future.add_done_callback(done)
+
+
 def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, Any],
-                    strategy_source: StrategySource, guard: DeliveryGuard) -> Pipeline:
-    """`guard` holds each input's ack until its outputs are delivered; the consumer must ask it (`defer`)."""
+                    strategy_source: StrategySource, guard: DeliveryGuard, parking: Parking) -> Pipeline:
+    """`guard` holds each input's ack until its outputs are delivered; the consumer must ask it (`defer`). Its
+    `on_failure` parks the input's partition in `parking`, whose held partitions the agents leave alone."""
     emitter = FaustEmitter(app, config)
     counters = Counters()
     outboxes: dict[str, Outbox] = {}
@@ -79,14 +119,22 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
                           table_for=tables.__getitem__, emitter_for=lambda name: outboxes.setdefault(name, Outbox()))
 
     async def deliver(outbox: Outbox, message: Any) -> None:
+        message.incref()  # released by `_ack_when_delivered` (see there), kept for good when an output is refused
         futures = []
         for output in outbox.drain():
             try:
                 futures.append(await emitter.send_with_retry(output))
             except Exception as error:
-                guard.refuse(message, error)
-                raise
+                guard.refuse(message, error)  # never acked: its partition is parked
+                return
         guard.hold(message, futures)
+        _ack_when_delivered(app, message, futures)
+        if parking.retrying(message.topic, message.partition):
+            # the retried input of a parked partition: its answer decides whether the partition goes on, so
+            # nothing after it is processed first (the guard's callbacks, added before, park it again on a refusal)
+            answers = await asyncio.gather(*futures, return_exceptions=True)
+            if not any(isinstance(answer, BaseException) for answer in answers):
+                parking.delivered(message.topic, message.partition, message.offset)
 
     def stage_agent(stage: Stage, outbox: Outbox) -> None:
         inputs = app.topic(*stage.spec.inputs, key_type=bytes, value_type=bytes, key_serializer="raw",
@@ -97,8 +145,12 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
         @app.agent(inputs, name=stage.spec.name)
         async def each(stream: Any) -> None:
             async for event in stream.events():
+                message = event.message
+                if parking.holds(message.topic, message.partition):
+                    _withhold(app, message)
+                    continue
                 stage.handle(_source(event))
-                await deliver(outbox, event.message)
+                await deliver(outbox, message)
 
     for name, stage in stages.items():
         stage_agent(stage, outboxes.setdefault(name, Outbox()))

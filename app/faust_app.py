@@ -13,8 +13,9 @@ import structlog
 from aiohttp.web import Response
 
 from agents.delivery import DeliveryGuard
+from agents.parking import Parking
 from agents.register import register_agents
-from app import kafka_transport
+from app import faust_parking, kafka_transport
 from app.control import ControlPlane, StrategyHolder
 from app.metrics import CONTENT_TYPE
 from app.observability import observe_worker
@@ -25,8 +26,6 @@ from app.web import ready_reply
 from tables.state import define_tables
 
 log = structlog.get_logger(__name__)
-
-EXIT_UNDELIVERABLE = 70  # EX_SOFTWARE: a supervisor restarts the worker, which redelivers the input
 
 
 def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust.App:
@@ -56,13 +55,14 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
         loghandlers=[],
     )
     kafka_transport.set_instance_id(app, settings.instance_id)
-    guard = DeliveryGuard(on_failure=stop_undeliverable)
+    parking = Parking(settings.parked_retry_s)  # a refused output parks its input's partition
+    guard = DeliveryGuard(on_failure=faust_parking.attach(app, parking, settings.parked_retry_s).on_failure)
     kafka_transport.set_delivery_guard(app, guard)
     holder = holder or StrategyHolder.from_files(settings)
     tables = define_tables(app, settings.partitions, settings.store_sizing(), guard)
-    pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current, guard)
+    pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current, guard, parking)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
-    observed = _observe(app, settings, pipeline.counters, holder, control)
+    observed = _observe(app, settings, pipeline.counters, holder, control, parking)
     _report_gaps(app, settings, pipeline)
 
     @app.task
@@ -108,17 +108,8 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     app.fraudstream_pipeline = pipeline  # type: ignore[attr-defined]  # carried for the web pages and tests
     app.fraudstream_observed = observed  # type: ignore[attr-defined]  # as above
     app.fraudstream_holder = holder  # type: ignore[attr-defined]  # as above
+    app.fraudstream_parking = parking  # type: ignore[attr-defined]  # as above
     return app
-
-
-def stop_undeliverable(message: Any, error: BaseException) -> None:
-    """An output the broker refused after the producer's retries: stop at once, like a crash, so nothing after
-    it is committed; the input is redelivered (and its outputs sent again) when the worker restarts."""
-    log.error("output.undeliverable", topic=message.topic, partition=message.partition, offset=message.offset,
-              error=f"{type(error).__name__}: {error}"[:500], exit_code=EXIT_UNDELIVERABLE,
-              action="worker stops; its input is redelivered on restart")
-    logging.shutdown()
-    os._exit(EXIT_UNDELIVERABLE)
 
 
 def _report_gaps(app: faust.App, settings: Settings, pipeline: Any) -> None:
@@ -173,7 +164,7 @@ async def _faust_gaps(app: faust.App, settings: Settings, assigned: Any) -> list
 
 
 def _observe(app: faust.App, settings: Settings, counters: Any, holder: StrategyHolder,
-             control: ControlPlane) -> Any:
+             control: ControlPlane, parking: Parking) -> Any:
     """Readiness from Faust's rebalance signals and table recovery; acked positions from our consumer."""
     assignment = Assignment()
 
@@ -193,4 +184,4 @@ def _observe(app: faust.App, settings: Settings, counters: Any, holder: Strategy
         positions = getattr(app.consumer, "acked_positions", None)
         return positions.snapshot() if positions is not None else {}
 
-    return observe_worker(settings, counters, holder, control, assignment, acked, recovered)
+    return observe_worker(settings, counters, holder, control, assignment, acked, recovered, parking.snapshot)

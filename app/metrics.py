@@ -4,7 +4,7 @@ The handlers count into the engine-free `agents.handlers.Counters` (a `Counter` 
 turns those names into labelled families at scrape time (`dead_letter.oversize` ->
 `fraudstream_dead_letters_total{code="oversize"}`), so the hot path pays one dict increment and no lock. Latency
 histograms are fed through `Counters.timings`. Offsets and lag come from `app.offsets.OffsetMonitor`, versions
-from the strategy holder, both read at scrape time.
+from the strategy holder, parked partitions from `agents.parking`, all read at scrape time.
 
 End-to-end latency is decision time minus ingest time: the moment the account stage first read the
 transaction, on the worker's clock. It covers every hop and stage of the pipeline but not the time a
@@ -13,7 +13,7 @@ transaction waited in the `transactions` topic (that is the consumer lag), nor t
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest
@@ -21,6 +21,7 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, InfoM
 from prometheus_client.registry import Collector
 
 from agents.handlers import Counters
+from agents.parking import ParkedPartition
 from app.offsets import PartitionOffsets
 
 PREFIX = "fraudstream"
@@ -137,7 +138,8 @@ class WorkerMetrics:
     """Everything one worker process exposes; `render()` is the body of GET /metrics."""
 
     def __init__(self, counters: Counters, versions: Callable[[], Mapping[str, str | None]],
-                 offsets: Callable[[], list[PartitionOffsets]], ready: Callable[[], bool]) -> None:
+                 offsets: Callable[[], list[PartitionOffsets]], ready: Callable[[], bool],
+                 parked: Callable[[], Sequence[ParkedPartition]] = tuple) -> None:
         self.registry = CollectorRegistry(auto_describe=False)
         self._stage = Histogram(f"{PREFIX}_stage_latency_seconds", "processing time of one transaction in a stage",
                                 ("stage",), registry=self.registry, buckets=LATENCY_BUCKETS_S)
@@ -149,6 +151,7 @@ class WorkerMetrics:
         self.registry.register(VersionsCollector(versions))
         self.registry.register(OffsetsCollector(offsets))
         self.registry.register(_ReadyCollector(ready))
+        self.registry.register(ParkedCollector(parked))
         counters.timings = self.observe_ms
 
     def observe_ms(self, series: str, ms: float) -> None:
@@ -160,6 +163,21 @@ class WorkerMetrics:
 
     def render(self) -> bytes:
         return generate_latest(self.registry)
+
+
+class ParkedCollector(Collector):
+    """1 for each partition parked because the broker refused an output of it (`agents.parking`)."""
+
+    def __init__(self, parked: Callable[[], Sequence[ParkedPartition]]) -> None:
+        self._parked = parked
+
+    def collect(self) -> Iterator[Metric]:
+        metric = GaugeMetricFamily(f"{PREFIX}_partitions_parked", "partitions whose consumption is paused because "
+                                   "the broker refused an output of them; retried periodically",
+                                   labels=("topic", "partition"))
+        for parked in self._parked():
+            metric.add_metric([parked.topic, str(parked.partition)], 1.0)
+        yield metric
 
 
 class _ReadyCollector(Collector):

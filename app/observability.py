@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from agents.handlers import Counters
+from agents.parking import ParkedPartition
 from agents.topology import stage_specs
 from app.control import ControlPlane, StrategyHolder
 from app.metrics import WorkerMetrics
@@ -23,11 +24,12 @@ class Observability:
 
 def observe_worker(settings: Settings, counters: Counters, holder: StrategyHolder, control: ControlPlane,
                    assignment: Assignment, acked: Callable[[], Mapping[TP, int]],
-                   recovered: Callable[[], bool]) -> Observability:
-    """`assignment`, `acked` and `recovered` come from the engine; everything else is engine-neutral."""
-    readiness = Readiness(assignment, recovered, lambda: control.caught_up)
+                   recovered: Callable[[], bool],
+                   parked: Callable[[], Sequence[ParkedPartition]] = tuple) -> Observability:
+    """`assignment`, `acked`, `recovered` and `parked` come from the engine; everything else is engine-neutral."""
+    readiness = Readiness(assignment, recovered, lambda: control.caught_up, parked)
     inputs = {topic for spec in stage_specs(settings.topic_names(), settings.score_stage) for topic in spec.inputs}
     offsets = OffsetMonitor(settings.bootstrap_servers, settings.app_id, inputs, assignment.current, acked,
                             settings.metrics_interval_s)
-    metrics = WorkerMetrics(counters, holder.versions_dict, offsets.snapshot, readiness.ready)
+    metrics = WorkerMetrics(counters, holder.versions_dict, offsets.snapshot, readiness.ready, parked)
     return Observability(readiness, metrics, offsets)

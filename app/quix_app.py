@@ -13,6 +13,7 @@ from typing import Any
 import structlog
 from quixstreams.state.rocksdb import RocksDBOptions
 
+from agents.parking import Parking
 from agents.quix_dataframes import QuixPipeline, build_dataframes
 from app.control import ControlPlane, StrategyHolder
 from app.localkafka import wait_ready
@@ -28,7 +29,7 @@ log = structlog.get_logger(__name__)
 
 
 def build_application(settings: Settings, on_processed: Callable[[str, int, int], None] | None = None,
-                      ) -> ObservedApplication:
+                      parking: Parking | None = None) -> ObservedApplication:
     """`on_processed(topic, partition, offset)` runs after each record is processed, before its checkpoint."""
     # fetch.wait.max.ms: librdkafka's default (500 ms) lets the broker hold an empty fetch that long, and every
     # other request on that connection queues behind it. Quix asks for each assigned partition's watermarks one
@@ -41,6 +42,7 @@ def build_application(settings: Settings, on_processed: Callable[[str, int, int]
         consumer["group.instance.id"] = settings.instance_id
     return ObservedApplication(
         assignment=Assignment(),
+        parking=parking,
         on_message_processed=on_processed,
         broker_address=settings.bootstrap_servers,
         consumer_group=settings.app_id,
@@ -146,8 +148,11 @@ def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) ->
         acked.acked(topic, partition, offset)
         gaps.processed(topic, partition, offset)  # bound below, before the application runs
 
-    app = build_application(settings, processed)
-    pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current)
+    # exactly-once: a refused output fails the whole checkpoint's transaction, so parking one partition cannot
+    # save the others' work; that worker restarts in place instead (`app/quix_parking.py`)
+    parking = Parking(settings.parked_retry_s) if settings.processing_guarantee == "at-least-once" else None
+    app = build_application(settings, processed, parking)
+    pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current, app.parker)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
     gaps = RunningGaps(settings, report, app)
@@ -156,7 +161,7 @@ def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) ->
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.
     observed = observe_worker(settings, pipeline.counters, holder, control, app.assignment, acked.snapshot,
-                              app.recovered)
+                              app.recovered, parking.snapshot if parking is not None else tuple)
 
     async def control_and_offsets() -> None:
         await asyncio.gather(control.run(), observed.offsets.run())

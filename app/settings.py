@@ -132,6 +132,10 @@ class Settings(BaseSettings):
         description="quix: longest the broker holds an empty fetch (librdkafka's 500 ms default queued every "
                     "other request behind it: restarts took seconds per partition); Faust's transport uses 20")
     commit_interval_s: float = Field(default=1.0, gt=0, description="offset commit interval")
+    parked_retry_s: float = Field(
+        default=30.0, gt=0, le=3600,
+        description="a partition parked because the broker refused an output is retried after this (doubling "
+                    "after each refused retry, up to 8 times as long)")
     state_cache_mb: int = Field(default=16, ge=1, description="RocksDB block cache per table partition")
     state_write_buffer_mb: int = Field(default=8, ge=1, description="RocksDB memtable size per table partition")
     store_url: SecretStr | None = Field(

@@ -2,12 +2,13 @@
 
 The same pages as the Faust worker's (`app/faust_app.py`): `/health` is liveness only (it answers while the
 process runs), `/ready` answers 200 only when `Readiness` holds (503 otherwise, with the failing checks), and
-`/metrics` is the Prometheus text format.
+`/metrics` is the Prometheus text format. `/ready` also lists the parked partitions (`agents.parking`).
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -15,14 +16,15 @@ from typing import Any
 import orjson
 
 from app.metrics import CONTENT_TYPE
-from app.readiness import Readiness
+from app.readiness import Readiness, parked_report
 
 
 def ready_reply(readiness: Readiness) -> tuple[int, bytes]:
     """Status and JSON body of GET /ready (shared by both engines' web servers)."""
     checks = readiness.checks()
     ready = all(checks.values())
-    return (200 if ready else 503), orjson.dumps({"ready": ready, **checks})
+    parked = parked_report(readiness.parked(), time.monotonic())
+    return (200 if ready else 503), orjson.dumps({"ready": ready, **checks, "parked": parked})
 
 
 def serve(host: str, port: int, metrics: Callable[[], bytes], readiness: Readiness) -> ThreadingHTTPServer:

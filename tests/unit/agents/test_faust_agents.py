@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import orjson
 import pytest
+from aiokafka.errors import MessageSizeTooLargeError
 
 from agents import envelope
 from app.faust_app import build_app
@@ -94,3 +95,29 @@ def test_inline_scoring_decides_in_the_counterparty_stage_without_the_score_hop(
     drive(app.agents["counterparty-stage"], (b"payee1", message))
     assert [(topic, key) for topic, key, _ in sent if topic != "ut.risk-alerts"] == [("ut.risk-decisions", b"a1")]
     assert sent[0][2]["transaction_id"] == tx(1).transaction_id
+
+
+def test_a_refused_output_parks_the_partition_and_its_next_events_wait(monkeypatch, tmp_path):
+    app, _ = _app_and_sent(monkeypatch, tmp_path)
+    sent: list[bytes] = []
+
+    async def refuse(topic: str, key: bytes, value: bytes, headers=None) -> asyncio.Future:
+        sent.append(key)
+        refused = asyncio.get_running_loop().create_future()
+        asyncio.get_running_loop().call_soon(refused.set_exception, MessageSizeTooLargeError())
+        return refused
+
+    monkeypatch.setattr(app.fraudstream_pipeline.emitter, "send", refuse)
+    messages = [(f"a{n}".encode(), envelope.encode(envelope.tx_envelope(
+        tx(n, account_id=f"a{n}").to_dict(), {}, {}, f"s:0:{n}", False, 0))) for n in (1, 2)]
+
+    async def run() -> None:
+        async with app.agents["score-stage"].test_context() as wrapped:
+            await wrapped.put(messages[0][1], key=messages[0][0])
+            await asyncio.sleep(0.05)  # the broker's answer
+            await wrapped.put(messages[1][1], key=messages[1][0])
+
+    asyncio.run(run())
+    [parked] = app.fraudstream_parking.snapshot()
+    assert (parked.topic, parked.offset, parked.code) == ("ut.fs-stage-score", 0, "MessageSizeTooLargeError")
+    assert sent == [b"a1"]  # a2, behind it on the parked partition, waits for its retry

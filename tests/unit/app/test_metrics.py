@@ -5,6 +5,7 @@ from __future__ import annotations
 from prometheus_client.parser import text_string_to_metric_families
 
 from agents.handlers import Counters
+from agents.parking import Parking
 from app.metrics import WorkerMetrics, family_samples
 from app.offsets import PartitionOffsets
 
@@ -72,3 +73,12 @@ def test_each_worker_has_its_own_registry():
     _metrics(second)
     first.add("transactions.in")
     assert _samples(_metrics(second).render())[("fraudstream_transactions_in_total", ())] == 0
+
+
+def test_parked_partitions_are_a_gauge_per_partition():
+    parking = Parking(retry_s=30.0)
+    metrics = WorkerMetrics(Counters(), lambda: {}, lambda: [], lambda: False, parking.snapshot)
+    assert not [key for key in _samples(metrics.render()) if key[0] == "fraudstream_partitions_parked"]
+    parking.refused("fs-stage-score", 1, 42, "MSG_SIZE_TOO_LARGE", "too large")
+    samples = _samples(metrics.render())
+    assert samples[("fraudstream_partitions_parked", (("partition", "1"), ("topic", "fs-stage-score")))] == 1
