@@ -23,7 +23,7 @@ from app.offset_gaps import GapReport, OffsetGap, find_gaps, gap_ahead
 from app.readiness import Assignment
 from app.settings import Settings
 from app.web import ready_reply
-from tables.state import define_tables
+from tables.state import UnsentChangelog, define_tables
 
 log = structlog.get_logger(__name__)
 
@@ -56,10 +56,11 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     )
     kafka_transport.set_instance_id(app, settings.instance_id)
     parking = Parking(settings.parked_retry_s)  # a refused output parks its input's partition
-    guard = DeliveryGuard(on_failure=faust_parking.attach(app, parking, settings.parked_retry_s).on_failure)
+    unsent = UnsentChangelog()  # table keys whose changelog record was refused: sent again before a retry
+    guard = DeliveryGuard(on_failure=faust_parking.attach(app, parking, settings.parked_retry_s, unsent).on_failure)
     kafka_transport.set_delivery_guard(app, guard)
     holder = holder or StrategyHolder.from_files(settings)
-    tables = define_tables(app, settings.partitions, settings.store_sizing(), guard)
+    tables = define_tables(app, settings.partitions, settings.store_sizing(), guard, unsent)
     pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current, guard, parking)
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     observed = _observe(app, settings, pipeline.counters, holder, control, parking)

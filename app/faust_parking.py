@@ -8,6 +8,9 @@ the refused input is committed. Parking adds the rest, instead of stopping the w
   buffered in its stream unprocessed and unacked (`agents.register`);
 - a retry positions it back at the refused input (`seek_wait`, run in the consumer's thread, which also resets
   Faust's read offset so the messages are taken again) and resumes it;
+- a table write whose changelog record was refused already changed the store, and the retried input is a
+  repeat that writes nothing: the refused keys' current values are sent again first (`tables.state.UnsentChangelog`),
+  and the partition stays parked until the broker takes them;
 - Faust's rebalance waits for every unacked message it tracks (`stream_wait_empty`), so the refused input and
   the withheld events leave that set (`Consumer._unacked_messages`, private): they are never acked, and are
   read again from the parked offset, by this worker or the partition's next owner.
@@ -24,6 +27,7 @@ from faust.types import TP
 
 from agents.parking import Parking
 from agents.register import forget_unacked
+from tables.state import UnsentChangelog
 
 log = structlog.get_logger(__name__)
 
@@ -36,9 +40,10 @@ def error_code(error: BaseException) -> str:
 
 
 class FaustParking:
-    def __init__(self, app: faust.App, parking: Parking) -> None:
+    def __init__(self, app: faust.App, parking: Parking, unsent: UnsentChangelog) -> None:
         self._app = app
         self.parking = parking
+        self.unsent = unsent
 
     def on_failure(self, message: Any, error: BaseException) -> None:
         """The `DeliveryGuard`'s: an output of `message` was refused after the producer's retries."""
@@ -61,6 +66,11 @@ class FaustParking:
     async def _resume(self, topic: str, partition: int, offset: int) -> None:
         tp = TP(topic, partition)
         try:
+            await self.unsent.resend(partition)
+        except Exception as error:
+            self.parking.refused(topic, partition, offset, error_code(error), f"changelog resend: {error}")
+            return
+        try:
             await self._app.consumer.seek_wait({tp: offset})
         except Exception as error:
             log.warning("partition.retry_seek_failed", topic=topic, partition=partition, offset=offset,
@@ -73,9 +83,9 @@ class FaustParking:
         self._app.consumer.resume_partitions([tp])
 
 
-def attach(app: faust.App, parking: Parking, retry_s: float) -> FaustParking:
+def attach(app: faust.App, parking: Parking, retry_s: float, unsent: UnsentChangelog) -> FaustParking:
     """Park on refusals, retry in a task, and forget parked partitions on every rebalance."""
-    faust_parking = FaustParking(app, parking)
+    faust_parking = FaustParking(app, parking, unsent)
 
     def forget(partitions: Any) -> None:
         parking.forget((tp.topic, tp.partition) for tp in partitions)
