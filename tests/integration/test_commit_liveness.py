@@ -19,8 +19,9 @@ from tests.integration.traffic import encode, transaction
 
 COMMIT_INTERVAL_S = 0.5  # the harness's FRAUDSTREAM_COMMIT_INTERVAL_S
 # a commit may land one interval after the ack; the margin covers the scrape, the broker round trip and a
-# busy CI core, and is far below the "never advances" failure this test exists for
-ALLOWED_S = COMMIT_INTERVAL_S + 2.0
+# busy CI core (Faust's timer commit itself took 1.6 s under catch-up load on 2 loaded cores, and its acked
+# offsets are real since acks wait for delivery), and is far below the "never advances" failure this test is for
+ALLOWED_S = COMMIT_INTERVAL_S + 4.0
 RATE, SECONDS = 40, 8
 
 TP = tuple[str, int]
