@@ -12,7 +12,11 @@ State is plain JSON-ready lists so it serializes fast and identically everywhere
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
+from typing import NamedTuple
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
@@ -43,6 +47,7 @@ WINDOW_BUCKETS: dict[str, tuple[str, int]] = {
 Bucket = list[float]  # [start_ms, count, sum, sumsq, max]
 Rings = dict[str, list[Bucket]]
 START, COUNT, SUM, SUMSQ, MAX = range(5)
+_START_OF, _COUNT_OF = itemgetter(START), itemgetter(COUNT)
 
 
 def empty_rings() -> Rings:
@@ -80,8 +85,7 @@ def _find_or_insert(ring: list[Bucket], start: int) -> Bucket:
     return bucket
 
 
-@dataclass(frozen=True)
-class WindowStats:
+class WindowStats(NamedTuple):
     count: int
     total: float
     sumsq: float
@@ -101,18 +105,33 @@ class WindowStats:
         return std
 
 
-def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
-    """Aggregate of the window ending with the bucket that holds `time_ms`."""
+def _bounds(ring: list[Bucket], window_name: str, time_ms: int) -> tuple[int, int]:
+    """The window's buckets as the slice `ring[first:last]` of the ring, which `add` keeps sorted by start."""
     tier_key, buckets = WINDOW_BUCKETS[window_name]
-    tier = _TIER_BY_KEY[tier_key]
-    newest = time_ms - time_ms % tier.resolution_ms
-    oldest = newest - (buckets - 1) * tier.resolution_ms
+    resolution = _TIER_BY_KEY[tier_key].resolution_ms
+    newest = time_ms - time_ms % resolution
+    oldest = newest - (buckets - 1) * resolution
+    return bisect_left(ring, oldest, key=_START_OF), bisect_right(ring, newest, key=_START_OF)
+
+
+def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
+    """Aggregate of the window ending with the bucket that holds `time_ms`: its buckets summed oldest first
+    (the order, and so the float sums, of a scan of the whole ring)."""
+    ring = rings[WINDOW_BUCKETS[window_name][0]]
+    first, last = _bounds(ring, window_name, time_ms)
     count, total, sumsq = 0, 0.0, 0.0
     maximum: float | None = None
-    for start, c, s, ss, mx in rings[tier_key]:
-        if oldest <= start <= newest and c:
+    for _, c, s, ss, mx in islice(ring, first, last):
+        if c:
             count += int(c)
             total += s
             sumsq += ss
             maximum = mx if maximum is None or mx > maximum else maximum
     return WindowStats(count, total, sumsq, maximum)
+
+
+def window_count(rings: Rings, window_name: str, time_ms: int) -> int:
+    """`window(...).count` without the sums, for the many features that only count."""
+    ring = rings[WINDOW_BUCKETS[window_name][0]]
+    first, last = _bounds(ring, window_name, time_ms)
+    return sum(map(int, map(_COUNT_OF, islice(ring, first, last))))

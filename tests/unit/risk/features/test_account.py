@@ -1,4 +1,6 @@
-from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
+import random
+
+from risk.features.account import AccountEventFacts, AccountStage, _percentile, _remember_amount, apply_account_event
 from risk.features.common import StageConfig
 from risk.features.stage import run_stage
 
@@ -145,3 +147,28 @@ def test_a_county_new_to_the_account_is_a_new_region_whatever_its_grid_cell():
     assert second.features["account.is_new_region"] is False and second.features["account.distinct_regions_24h"] == 2
     _, abroad = _run_account([tx("x", region=None)])
     assert abroad.features["account.is_new_region"] is False and abroad.features["account.distinct_regions_24h"] == 0
+
+
+def _reference_percentile(amounts, amount, now_ms):
+    low = now_ms - 30 * DAY
+    below = total = 0
+    for seen, value in amounts:
+        if low < seen <= now_ms:
+            total += 1
+            below += value < amount
+    return below / total if total else None
+
+
+def test_the_bisected_percentile_equals_a_scan_on_random_memories():
+    """Late amounts slot in, ties in time and in amount, the query before, inside and after the memory."""
+    rng = random.Random(5)
+    for _ in range(400):
+        amounts: list[list[float]] = []
+        at = T0
+        for _ in range(rng.randint(0, 90)):
+            at += rng.choice((0, MIN, HOUR, DAY, 20 * DAY))
+            _remember_amount(amounts, at - (rng.randint(0, 3) * DAY if rng.random() < 0.2 else 0),
+                             rng.choice((10.0, 20.5, round(rng.uniform(1, 100), 2))))
+        for _ in range(5):
+            now, amount = at + rng.randint(-40, 5) * DAY, rng.choice((10.0, 20.5, rng.uniform(0, 120)))
+            assert _percentile(amounts, amount, now) == _reference_percentile(amounts, amount, now)
