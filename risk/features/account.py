@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -31,7 +31,7 @@ _LATER_KEYS = {"mer": dict, "p2p": dict, "amt": list, "reg": dict}
 # Feature names built once, not per transaction (same names, same order in the snapshot)
 _WINDOW_NAMES = tuple((name, f"account.tx_count_{name}", f"account.amount_sum_{name}") for name in WINDOWS_MS)
 _EVENT_NAMES = tuple((kind, f"account.minutes_since_{kind}") for kind in EVENT_KINDS)
-_TIME_OF, _AMOUNT_OF = itemgetter(0), itemgetter(1)
+_TIME_OF = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -141,12 +141,12 @@ def _percentile(amounts: Sequence[Sequence[float]], amount: float, now_ms: int) 
     """Share of the remembered amounts of the 30 days before `now` that are below `amount`; None if none.
 
     The amounts are kept in event-time order (`_remember_amount`), so the window is one slice, found by
-    bisection; sorted, the amounts below are counted by one more."""
+    bisection."""
     first = bisect_right(amounts, now_ms - WINDOWS_MS["30d"], key=_TIME_OF)  # (now - 30d, now]
     last = bisect_right(amounts, now_ms, key=_TIME_OF)
     if last <= first:
         return None
-    return bisect_left(sorted(map(_AMOUNT_OF, islice(amounts, first, last))), amount) / (last - first)
+    return len([value for _, value in islice(amounts, first, last) if value < amount]) / (last - first)
 
 
 def _remember_amount(amounts: list[list[float]], time_ms: int, amount: float) -> None:
