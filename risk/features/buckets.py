@@ -105,23 +105,24 @@ class WindowStats(NamedTuple):
         return std
 
 
-def _bounds(ring: list[Bucket], window_name: str, time_ms: int) -> tuple[int, int]:
-    """The window's buckets as the slice `ring[first:last]` of the ring, which `add` keeps sorted by start."""
-    tier_key, buckets = WINDOW_BUCKETS[window_name]
-    resolution = _TIER_BY_KEY[tier_key].resolution_ms
-    newest = time_ms - time_ms % resolution
-    oldest = newest - (buckets - 1) * resolution
-    return bisect_left(ring, oldest, key=_START_OF), bisect_right(ring, newest, key=_START_OF)
+# window name → (tier key, resolution, span from the oldest bucket's start to the newest's)
+_SPANS = {name: (key, _TIER_BY_KEY[key].resolution_ms, (n - 1) * _TIER_BY_KEY[key].resolution_ms)
+          for name, (key, n) in WINDOW_BUCKETS.items()}
 
 
 def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
-    """Aggregate of the window ending with the bucket that holds `time_ms`: its buckets summed oldest first
-    (the order, and so the float sums, of a scan of the whole ring)."""
-    ring = rings[WINDOW_BUCKETS[window_name][0]]
-    first, last = _bounds(ring, window_name, time_ms)
+    """Aggregate of the window ending with the bucket that holds `time_ms`.
+
+    A ring is sorted by bucket start (`add` keeps it so), so the window's buckets are one run of it, found
+    by bisection and summed oldest first: the order, and so the float sums, of a scan of the whole ring."""
+    tier_key, resolution, span = _SPANS[window_name]
+    ring = rings[tier_key]
+    newest = time_ms - time_ms % resolution
     count, total, sumsq = 0, 0.0, 0.0
     maximum: float | None = None
-    for _, c, s, ss, mx in islice(ring, first, last):
+    for start, c, s, ss, mx in islice(ring, bisect_left(ring, newest - span, key=_START_OF), None):
+        if start > newest:
+            break
         if c:
             count += int(c)
             total += s
@@ -132,6 +133,8 @@ def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
 
 def window_count(rings: Rings, window_name: str, time_ms: int) -> int:
     """`window(...).count` without the sums, for the many features that only count."""
-    ring = rings[WINDOW_BUCKETS[window_name][0]]
-    first, last = _bounds(ring, window_name, time_ms)
-    return sum(map(int, map(_COUNT_OF, islice(ring, first, last))))
+    tier_key, resolution, span = _SPANS[window_name]
+    ring = rings[tier_key]
+    newest = time_ms - time_ms % resolution
+    first = bisect_left(ring, newest - span, key=_START_OF)
+    return sum(map(int, map(_COUNT_OF, islice(ring, first, bisect_right(ring, newest, key=_START_OF)))))
