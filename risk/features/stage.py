@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from operator import itemgetter
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from risk.facts import TxFacts
 from risk.features.common import FeatureValues, StageConfig, State, find_seen, remember
@@ -52,8 +51,7 @@ def _in_order(names: tuple[str, ...]) -> Callable[[FeatureValues], list[Any]]:
     return lambda features: list(getter(features))
 
 
-@dataclass(frozen=True)
-class StageOutcome:
+class StageOutcome(NamedTuple):  # a tuple: one is made per stage and event
     state: State | None  # None: nothing to write
     features: FeatureValues
     status: Status
