@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import islice
@@ -123,7 +123,7 @@ class AccountStage:
                            ("mer", merchant), ("p2p", p2p), ("reg", facts.region)):
             if value is not None:
                 touch(state[key], value, t, cfg, watermark)
-        _remember_amount(state["amt"], t, facts.amount)
+        _remember_amount(_memory(state), t, facts.amount)
         state["last_tx"] = t if state["last_tx"] is None else max(state["last_tx"], t)
         _see_location(state, facts.lat, facts.lon, t)
 
@@ -137,15 +137,37 @@ def _payee_split(facts: TxFacts) -> tuple[str | None, str | None]:
     return None, facts.counterparty_id
 
 
+class _AmountMemory(list[list[float]]):
+    """The state's `amt` list with its amounts also kept sorted beside it, so that the percentile of an
+    account whose whole memory lies in the window is one bisection. Encodes as the plain list it is (orjson
+    writes a list subclass as a list); a state decoded from bytes gets it on its first update.
+    `_remember_amount` is the list's only writer and keeps both in step."""
+
+    __slots__ = ("sorted_amounts",)
+
+    def __init__(self, entries: list[list[float]]) -> None:
+        super().__init__(entries)
+        self.sorted_amounts = sorted(amount for _, amount in entries)
+
+
+def _memory(state: State) -> list[list[float]]:
+    amounts = state["amt"]
+    if type(amounts) is not _AmountMemory:
+        amounts = state["amt"] = _AmountMemory(amounts)  # same key, same place: the encoding is unchanged
+    return amounts
+
+
 def _percentile(amounts: Sequence[Sequence[float]], amount: float, now_ms: int) -> float | None:
     """Share of the remembered amounts of the 30 days before `now` that are below `amount`; None if none.
 
     The amounts are kept in event-time order (`_remember_amount`), so the window is one slice, found by
-    bisection."""
+    bisection; when it is the whole memory, its sorted amounts answer by one more."""
     first = bisect_right(amounts, now_ms - WINDOWS_MS["30d"], key=_TIME_OF)  # (now - 30d, now]
     last = bisect_right(amounts, now_ms, key=_TIME_OF)
     if last <= first:
         return None
+    if first == 0 and last == len(amounts) and type(amounts) is _AmountMemory:
+        return bisect_left(amounts.sorted_amounts, amount) / last
     return len([value for _, value in islice(amounts, first, last) if value < amount]) / (last - first)
 
 
@@ -155,8 +177,14 @@ def _remember_amount(amounts: list[list[float]], time_ms: int, amount: float) ->
     while index and amounts[index - 1][0] > time_ms:
         index -= 1
     amounts.insert(index, [time_ms, amount])
-    if len(amounts) > AMOUNT_MEMORY:
-        del amounts[: len(amounts) - AMOUNT_MEMORY]
+    excess = len(amounts) - AMOUNT_MEMORY
+    if type(amounts) is _AmountMemory:
+        ordered = amounts.sorted_amounts
+        insort(ordered, amount)
+        for _, dropped in amounts[: max(excess, 0)]:
+            del ordered[bisect_left(ordered, dropped)]
+    if excess > 0:
+        del amounts[:excess]
 
 
 def _see_location(state: State, lat: float | None, lon: float | None, time_ms: int) -> None:

@@ -1,6 +1,15 @@
 import random
 
-from risk.features.account import AccountEventFacts, AccountStage, _percentile, _remember_amount, apply_account_event
+import orjson
+
+from risk.features.account import (
+    AccountEventFacts,
+    AccountStage,
+    _memory,
+    _percentile,
+    _remember_amount,
+    apply_account_event,
+)
 from risk.features.common import StageConfig
 from risk.features.stage import run_stage
 
@@ -172,3 +181,26 @@ def test_the_bisected_percentile_equals_a_scan_on_random_memories():
         for _ in range(5):
             now, amount = at + rng.randint(-40, 5) * DAY, rng.choice((10.0, 20.5, rng.uniform(0, 120)))
             assert _percentile(amounts, amount, now) == _reference_percentile(amounts, amount, now)
+
+
+def test_the_memory_with_sorted_amounts_answers_and_encodes_as_the_plain_list():
+    """The account's own memory (kept sorted beside it once updated) against a plain list fed the same amounts:
+    same percentiles, same bytes, also after a round trip through the bytes."""
+    rng = random.Random(8)
+    for _ in range(60):
+        state: dict = {"amt": []}
+        plain: list[list[float]] = []
+        at = T0
+        steps = rng.choice(((0, MIN, HOUR), (0, MIN, HOUR, DAY, 12 * DAY)))  # a busy account, or a sparse one
+        for _ in range(rng.randint(0, 200)):
+            at += rng.choice(steps)
+            when = at - (rng.randint(0, 3) * DAY if rng.random() < 0.2 else 0)
+            amount = rng.choice((10.0, 20.5, 64.0, round(rng.uniform(1, 100), 2)))
+            _remember_amount(_memory(state), when, amount)
+            _remember_amount(plain, when, amount)
+            now = at + rng.choice((0, 0, HOUR, -DAY, rng.randint(-35, 3) * DAY))
+            query = rng.choice((10.0, 20.5, 64.0, rng.uniform(0, 120)))
+            assert _percentile(state["amt"], query, now) == _reference_percentile(plain, query, now)
+            assert orjson.dumps(state) == orjson.dumps({"amt": plain})
+            if rng.random() < 0.05:
+                state = orjson.loads(orjson.dumps(state))
