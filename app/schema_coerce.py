@@ -78,7 +78,7 @@ def coerce(value: dict[str, Any], model: type[BaseModel], zone: ZoneInfo | None)
     """
     for name, (kind, arg) in _plan(model).items():
         item = value.get(name)
-        if item is None:
+        if item is None or (kind == _TEXT and type(item) is str):  # nothing to do (most cells are text)
             continue
         if kind == _TEXT:
             value[name] = _text(item)
