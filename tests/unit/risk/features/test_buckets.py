@@ -1,5 +1,7 @@
 import random
 
+import orjson
+
 from risk.features.buckets import TIERS, WINDOW_BUCKETS, WindowStats, add, empty_rings, window, window_count
 
 from .factories import DAY, HOUR, MIN, T0
@@ -68,3 +70,25 @@ def test_bisected_windows_equal_a_scan_of_the_whole_ring_on_random_histories():
                 expected = _reference_window(rings, name, query)
                 assert window(rings, name, query) == expected
                 assert window_count(rings, name, query) == expected.count
+
+
+def test_reads_between_adds_equal_a_scan_of_the_whole_ring():
+    """Adds (in order, late, into a new bucket, dropping old ones) interleaved with reads at the latest time
+    and at times before and after it: every read equals a scan of the whole ring, also after a round trip
+    of the rings through their bytes."""
+    rng = random.Random(29)
+    for _ in range(120):
+        rings, plain, watermark, at = empty_rings(), empty_rings(), T0, T0
+        for _ in range(rng.randint(1, 120)):
+            at += rng.choice((0, 1, 30, 59, 61, 600, 3_600, 86_400, 3 * 86_400, 35 * 86_400)) * 1000
+            when = at - rng.choice((MIN, HOUR, DAY, 2 * DAY)) if rng.random() < 0.15 else at
+            watermark = max(watermark, when)
+            value = round(rng.uniform(0.01, 5000), 2)
+            add(rings, when, value, watermark)
+            add(plain, when, value, watermark)
+            for query in (at, at, when, at + rng.randint(-2 * DAY, 2 * DAY)):
+                for name in WINDOW_BUCKETS:
+                    assert window(rings, name, query) == _reference_window(plain, name, query)
+            assert orjson.dumps(rings) == orjson.dumps(plain)
+            if rng.random() < 0.05:
+                rings = orjson.loads(orjson.dumps(rings))
