@@ -35,9 +35,11 @@ def distinct_counts(values: dict[str, int], current: str | None, now_ms: int,
     Sorting the sightings once and bisecting per window keeps the per-value work in C; a Python-level
     scan per window was the stages' hottest loop (sets hold up to `distinct_capacity` values).
     """
+    seen = values.get(current, -1) if current is not None else None
+    if not values:  # nothing remembered (no device, no cell...): only `current` can count
+        return [int(seen is not None and not (now_ms - window_ms < seen <= now_ms)) for window_ms in windows_ms]
     times = sorted(values.values())
     newest = bisect_right(times, now_ms)  # sightings at or before now
-    seen = values.get(current, -1) if current is not None else None
     counts = []
     for window_ms in windows_ms:
         low = now_ms - window_ms
