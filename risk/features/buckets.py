@@ -16,7 +16,6 @@ from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 from itertools import islice
 from operator import itemgetter
-from typing import NamedTuple
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
@@ -85,7 +84,8 @@ def _find_or_insert(ring: list[Bucket], start: int) -> Bucket:
     return bucket
 
 
-class WindowStats(NamedTuple):
+@dataclass(slots=True)  # not frozen: several are made per event, and a frozen one sets each field slowly
+class WindowStats:
     count: int
     total: float
     sumsq: float
