@@ -28,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -133,22 +134,28 @@ IDENTITY = FieldMapping(keep_unmapped=True)
 LABEL_IDENTITY = FieldMapping(keep_unmapped=True, key="transaction_id", timestamp="confirmed_at")
 
 
+@lru_cache(maxsize=4096)
+def _parts(dotted: str) -> tuple[str, ...]:
+    """A dotted path split once (a mapping names few paths, and every row goes through them)."""
+    return tuple(dotted.split("."))
+
+
 def set_path(target: dict[str, Any], dotted: str, value: Any) -> None:
     """`set_path(d, "geo.lat", 1.0)` → `d["geo"]["lat"] = 1.0`, creating the levels in between."""
-    *parents, leaf = dotted.split(".")
+    parts = _parts(dotted)
     node = target
-    for part in parents:
+    for part in parts[:-1]:
         child = node.setdefault(part, {})
         if not isinstance(child, dict):
             raise MappingError(f"field path {dotted!r} runs through {part!r}, which already holds {child!r}")
         node = child
-    node[leaf] = value
+    node[parts[-1]] = value
 
 
 def get_path(source: Mapping[str, Any], dotted: str) -> Any:
     """The value at a dotted path, or None when any level is missing."""
     node: Any = source
-    for part in dotted.split("."):
+    for part in _parts(dotted):
         if not isinstance(node, Mapping) or part not in node:
             return None
         node = node[part]

@@ -42,7 +42,7 @@ def _plan(model: type[BaseModel]) -> Plan:
         if issubclass(kind, BaseModel):
             plan[name] = (_MODEL, kind)
         elif issubclass(kind, StrEnum):
-            plan[name] = (_ENUM, kind)
+            plan[name] = (_ENUM, _enum_values(kind))
         elif issubclass(kind, datetime) or kind is AwareDatetime:
             plan[name] = (_TIME, None)
         elif kind is str:
@@ -58,13 +58,16 @@ def _text(value: Any) -> Any:
     return str(value) if isinstance(value, int | float) else value
 
 
-def _enum(value: Any, kind: type[StrEnum]) -> Any:
-    if isinstance(value, str):
-        lowered = value.strip().lower()
-        for member in kind:
-            if member.value.lower() == lowered:
-                return member.value
-    return value
+def _enum_values(kind: type[StrEnum]) -> dict[str, str]:
+    """Each member's value by its lower case (the first member wins a tie), built once per enum."""
+    values: dict[str, str] = {}
+    for member in kind:
+        values.setdefault(member.value.lower(), member.value)
+    return values
+
+
+def _enum(value: Any, values: dict[str, str]) -> Any:
+    return values.get(value.strip().lower(), value) if isinstance(value, str) else value
 
 
 def coerce(value: dict[str, Any], model: type[BaseModel], zone: ZoneInfo | None) -> dict[str, Any]:
@@ -75,7 +78,7 @@ def coerce(value: dict[str, Any], model: type[BaseModel], zone: ZoneInfo | None)
     """
     for name, (kind, arg) in _plan(model).items():
         item = value.get(name)
-        if item is None:
+        if item is None or (kind == _TEXT and type(item) is str):  # nothing to do (most cells are text)
             continue
         if kind == _TEXT:
             value[name] = _text(item)

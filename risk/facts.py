@@ -7,6 +7,7 @@ serializing it between stages (and in backtests) is cheap and deterministic.
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from operator import attrgetter
 from typing import Any
 
 from schemas.times import to_ms
@@ -40,7 +41,7 @@ class TxFacts:
     region: str | None = None  # the transaction's region code (GB/T 2260 county), coordinates or not
 
     def to_dict(self) -> dict[str, Any]:
-        return {name: getattr(self, name) for name in _FIELDS}
+        return dict(zip(_FIELDS, _VALUES(self), strict=True))
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TxFacts:
@@ -48,6 +49,7 @@ class TxFacts:
 
 
 _FIELDS = tuple(f.name for f in fields(TxFacts))
+_VALUES = attrgetter(*_FIELDS)  # every field's value, in field order, in one C call
 
 
 def location_cell(lat: float | None, lon: float | None, region_code: str | None) -> str | None:

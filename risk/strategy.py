@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache, partial
 from typing import Any
 
 import numpy as np
@@ -17,7 +18,7 @@ from risk.exceptions import BatchMismatchError
 from risk.facts import TxFacts
 from risk.features.columns import feature_columns
 from risk.model import ModelArtifact, Scorer
-from risk.policy import decide, parse_policy
+from risk.policy import decide, parse_policy, thresholds_for
 from risk.rules import DEFAULT_RULESET_LIMITS, Hit, RulesetLimits, compile_ruleset, parse_ruleset
 from schemas.common import Action
 
@@ -41,6 +42,8 @@ class RulesAndModelStrategy:
     def __init__(self, sources: StrategySources, limits: RulesetLimits = DEFAULT_RULESET_LIMITS) -> None:
         self.ruleset = compile_ruleset(parse_ruleset(sources.ruleset, sources.ruleset_source, limits))
         self.policy = parse_policy(sources.policy)
+        # a branch's thresholds, looked up once per branch and channel (the policy is fixed for this object)
+        self._thresholds = lru_cache(maxsize=4096)(partial(thresholds_for, self.policy))
         self.champion = Scorer.from_artifact(ModelArtifact.from_json(sources.champion)) if sources.champion else None
         self.challenger = (Scorer.from_artifact(ModelArtifact.from_json(sources.challenger))
                            if sources.challenger else None)
@@ -77,7 +80,8 @@ class RulesAndModelStrategy:
 
     def _assessment(self, hits: list[Hit], model_score: float | None, challenger_score: float | None,
                     facts: TxFacts) -> Assessment:
-        outcome = decide(hits, model_score, facts.branch_path, facts.channel, self.policy)
+        outcome = decide(hits, model_score, facts.branch_path, facts.channel, self.policy,
+                         self._thresholds(facts.branch_path, facts.channel))
         return Assessment(
             action=Action(str(outcome.action)),
             score=float(outcome.score),

@@ -119,7 +119,7 @@ def _parse(raw: bytes, model: type[M]) -> M | Rejection:
 
 
 def _in_bounds(message: M, now_ms: int, bounds: TimeBounds | None, time_field: str) -> Accepted[M] | Rejection:
-    if bounds is not None:
+    if bounds is not None and (bounds.max_future_ms or bounds.max_age_ms):  # 0 and 0: nothing to check
         moment: datetime = getattr(message, time_field)
         time_ms = to_ms(moment)
         if bounds.max_future_ms and time_ms > now_ms + bounds.max_future_ms:

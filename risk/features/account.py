@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right, insort
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
 
 from risk.facts import TxFacts
-from risk.features.buckets import WINDOW_BUCKETS, add, empty_rings, window
+from risk.features.buckets import WINDOW_BUCKETS, add, empty_rings, window, window_count
 from risk.features.catalog import AMOUNT_MEMORY, SMALL_AMOUNT_CNY, WINDOWS_MS, names_for
 from risk.features.common import (
     FeatureValues,
@@ -25,6 +28,10 @@ MIN_TRAVEL_HOURS = 1 / 60  # two sightings a few seconds apart are not infinitel
 MERCHANT = "merchant"
 # Keys added after the first release: states written before them lack these keys and read as empty.
 _LATER_KEYS = {"mer": dict, "p2p": dict, "amt": list, "reg": dict}
+# Feature names built once, not per transaction (same names, same order in the snapshot)
+_WINDOW_NAMES = tuple((name, f"account.tx_count_{name}", f"account.amount_sum_{name}") for name in WINDOWS_MS)
+_EVENT_NAMES = tuple((kind, f"account.minutes_since_{kind}") for kind in EVENT_KINDS)
+_TIME_OF = itemgetter(0)
 
 
 @dataclass(frozen=True)
@@ -54,10 +61,11 @@ class AccountStage:
     def compute(self, state: State, facts: TxFacts, cfg: StageConfig) -> FeatureValues:
         t, amount = facts.event_time_ms, facts.amount
         out: FeatureValues = {}
-        stats = {name: window(state["r"], name, t) for name in WINDOW_BUCKETS}
-        for name in WINDOWS_MS:
-            out[f"account.tx_count_{name}"] = stats[name].count + 1
-            out[f"account.amount_sum_{name}"] = round(stats[name].total + amount, 2)
+        rings = state["r"]
+        stats = {name: window(rings, name, t) for name in WINDOW_BUCKETS}
+        for name, count_name, sum_name in _WINDOW_NAMES:
+            out[count_name] = stats[name].count + 1
+            out[sum_name] = round(stats[name].total + amount, 2)
         month = stats["30d"]
         mean, std = month.mean, month.std
         out["account.amount_max_24h"] = stats["24h"].maximum
@@ -68,7 +76,7 @@ class AccountStage:
         out["account.amount_ratio_mean_30d"] = amount / mean if mean else None
         out["account.amount_ratio_max_30d"] = amount / month.maximum if month.maximum else None
         out["account.amount_pct_30d"] = _percentile(state.get("amt", ()), amount, t)
-        out["account.small_tx_count_1h"] = window(state["s"], "1h", t).count + (amount <= SMALL_AMOUNT_CNY)
+        out["account.small_tx_count_1h"] = window_count(state["s"], "1h", t) + (amount <= SMALL_AMOUNT_CNY)
         day, week, month_ms = WINDOWS_MS["24h"], WINDOWS_MS["7d"], WINDOWS_MS["30d"]
         out["account.distinct_devices_24h"], out["account.distinct_devices_30d"] = distinct_counts(
             state["dev"], facts.device_id, t, (day, month_ms))
@@ -96,10 +104,11 @@ class AccountStage:
             speed = distance / max(abs(t - seen) / 3_600_000, MIN_TRAVEL_HOURS)
         out["account.distance_from_last_km"] = distance
         out["account.travel_speed_kmh"] = speed
-        out["account.login_failures_1h"] = window(state["lf"], "1h", t).count
-        out["account.login_failures_24h"] = window(state["lf"], "24h", t).count
-        for kind in EVENT_KINDS:
-            out[f"account.minutes_since_{kind}"] = minutes_between(state["ev"].get(kind), t)
+        out["account.login_failures_1h"] = window_count(state["lf"], "1h", t)
+        out["account.login_failures_24h"] = window_count(state["lf"], "24h", t)
+        events = state["ev"]
+        for kind, name in _EVENT_NAMES:
+            out[name] = minutes_between(events.get(kind), t)
         return out
 
     def update(self, state: State, facts: TxFacts, cfg: StageConfig) -> None:
@@ -114,7 +123,7 @@ class AccountStage:
                            ("mer", merchant), ("p2p", p2p), ("reg", facts.region)):
             if value is not None:
                 touch(state[key], value, t, cfg, watermark)
-        _remember_amount(state["amt"], t, facts.amount)
+        _remember_amount(_memory(state), t, facts.amount)
         state["last_tx"] = t if state["last_tx"] is None else max(state["last_tx"], t)
         _see_location(state, facts.lat, facts.lon, t)
 
@@ -128,15 +137,38 @@ def _payee_split(facts: TxFacts) -> tuple[str | None, str | None]:
     return None, facts.counterparty_id
 
 
+class _AmountMemory(list[list[float]]):
+    """The state's `amt` list with its amounts also kept sorted beside it, so that the percentile of an
+    account whose whole memory lies in the window is one bisection. Encodes as the plain list it is (orjson
+    writes a list subclass as a list); a state decoded from bytes gets it on its first update.
+    `_remember_amount` is the list's only writer and keeps both in step."""
+
+    __slots__ = ("sorted_amounts",)
+
+    def __init__(self, entries: list[list[float]]) -> None:
+        super().__init__(entries)
+        self.sorted_amounts = sorted(amount for _, amount in entries)
+
+
+def _memory(state: State) -> list[list[float]]:
+    amounts = state["amt"]
+    if type(amounts) is not _AmountMemory:
+        amounts = state["amt"] = _AmountMemory(amounts)  # same key, same place: the encoding is unchanged
+    return amounts
+
+
 def _percentile(amounts: Sequence[Sequence[float]], amount: float, now_ms: int) -> float | None:
-    """Share of the remembered amounts of the 30 days before `now` that are below `amount`; None if none."""
-    low = now_ms - WINDOWS_MS["30d"]
-    below = total = 0
-    for seen, value in amounts:
-        if low < seen <= now_ms:
-            total += 1
-            below += value < amount
-    return below / total if total else None
+    """Share of the remembered amounts of the 30 days before `now` that are below `amount`; None if none.
+
+    The amounts are kept in event-time order (`_remember_amount`), so the window is one slice, found by
+    bisection; when it is the whole memory, its sorted amounts answer by one more."""
+    first = bisect_right(amounts, now_ms - WINDOWS_MS["30d"], key=_TIME_OF)  # (now - 30d, now]
+    last = bisect_right(amounts, now_ms, key=_TIME_OF)
+    if last <= first:
+        return None
+    if first == 0 and last == len(amounts) and type(amounts) is _AmountMemory:
+        return bisect_left(amounts.sorted_amounts, amount) / last
+    return len([value for _, value in islice(amounts, first, last) if value < amount]) / (last - first)
 
 
 def _remember_amount(amounts: list[list[float]], time_ms: int, amount: float) -> None:
@@ -145,8 +177,14 @@ def _remember_amount(amounts: list[list[float]], time_ms: int, amount: float) ->
     while index and amounts[index - 1][0] > time_ms:
         index -= 1
     amounts.insert(index, [time_ms, amount])
-    if len(amounts) > AMOUNT_MEMORY:
-        del amounts[: len(amounts) - AMOUNT_MEMORY]
+    excess = len(amounts) - AMOUNT_MEMORY
+    if type(amounts) is _AmountMemory:
+        ordered = amounts.sorted_amounts
+        insort(ordered, amount)
+        for _, dropped in amounts[: max(excess, 0)]:
+            del ordered[bisect_left(ordered, dropped)]
+    if excess > 0:
+        del amounts[:excess]
 
 
 def _see_location(state: State, lat: float | None, lon: float | None, time_ms: int) -> None:

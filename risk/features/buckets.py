@@ -12,7 +12,10 @@ State is plain JSON-ready lists so it serializes fast and identically everywhere
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
+from itertools import islice
+from operator import itemgetter
 
 MINUTE_MS = 60_000
 HOUR_MS = 3_600_000
@@ -43,6 +46,7 @@ WINDOW_BUCKETS: dict[str, tuple[str, int]] = {
 Bucket = list[float]  # [start_ms, count, sum, sumsq, max]
 Rings = dict[str, list[Bucket]]
 START, COUNT, SUM, SUMSQ, MAX = range(5)
+_START_OF, _COUNT_OF = itemgetter(START), itemgetter(COUNT)
 
 
 def empty_rings() -> Rings:
@@ -80,7 +84,7 @@ def _find_or_insert(ring: list[Bucket], start: int) -> Bucket:
     return bucket
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: several are made per event, and a frozen one sets each field slowly
 class WindowStats:
     count: int
     total: float
@@ -101,18 +105,36 @@ class WindowStats:
         return std
 
 
+# window name → (tier key, resolution, span from the oldest bucket's start to the newest's)
+_SPANS = {name: (key, _TIER_BY_KEY[key].resolution_ms, (n - 1) * _TIER_BY_KEY[key].resolution_ms)
+          for name, (key, n) in WINDOW_BUCKETS.items()}
+
+
 def window(rings: Rings, window_name: str, time_ms: int) -> WindowStats:
-    """Aggregate of the window ending with the bucket that holds `time_ms`."""
-    tier_key, buckets = WINDOW_BUCKETS[window_name]
-    tier = _TIER_BY_KEY[tier_key]
-    newest = time_ms - time_ms % tier.resolution_ms
-    oldest = newest - (buckets - 1) * tier.resolution_ms
+    """Aggregate of the window ending with the bucket that holds `time_ms`.
+
+    A ring is sorted by bucket start (`add` keeps it so), so the window's buckets are one run of it, found
+    by bisection and summed oldest first: the order, and so the float sums, of a scan of the whole ring."""
+    tier_key, resolution, span = _SPANS[window_name]
+    ring = rings[tier_key]
+    newest = time_ms - time_ms % resolution
     count, total, sumsq = 0, 0.0, 0.0
     maximum: float | None = None
-    for start, c, s, ss, mx in rings[tier_key]:
-        if oldest <= start <= newest and c:
+    for start, c, s, ss, mx in islice(ring, bisect_left(ring, newest - span, key=_START_OF), None):
+        if start > newest:
+            break
+        if c:
             count += int(c)
             total += s
             sumsq += ss
             maximum = mx if maximum is None or mx > maximum else maximum
     return WindowStats(count, total, sumsq, maximum)
+
+
+def window_count(rings: Rings, window_name: str, time_ms: int) -> int:
+    """`window(...).count` without the sums, for the many features that only count."""
+    tier_key, resolution, span = _SPANS[window_name]
+    ring = rings[tier_key]
+    newest = time_ms - time_ms % resolution
+    first = bisect_left(ring, newest - span, key=_START_OF)
+    return sum(map(int, map(_COUNT_OF, islice(ring, first, bisect_right(ring, newest, key=_START_OF)))))

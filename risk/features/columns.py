@@ -7,6 +7,7 @@ same "missing" the single-event evaluator sees for None.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -18,11 +19,15 @@ def feature_columns(rows: Sequence[Mapping[str, object]], names: Iterable[str] |
                     ) -> dict[str, np.ndarray]:
     """`names` (default: every key any row has) → one column each, row order kept."""
     wanted = sorted({k for row in rows for k in row}) if names is None else list(names)
+    plain = all(type(row) is dict for row in rows)  # then `dict.get` maps over the rows in C
     columns: dict[str, np.ndarray] = {}
     for name in wanted:
-        values: list[Any] = [row.get(name) for row in rows]  # numbers or None, by the catalogue's dtype
+        # numbers or None, by the catalogue's dtype
+        values: list[Any] = (list(map(dict.get, rows, repeat(name))) if plain  # type: ignore[arg-type]
+                             else [row.get(name) for row in rows])
         if FEATURES[name].dtype == "str":
             columns[name] = np.array(values, dtype=object)
         else:
-            columns[name] = np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64)
+            # numpy converts as float() does (bools to 0/1) and None to NaN
+            columns[name] = np.array(values, dtype=np.float64)
     return columns

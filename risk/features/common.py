@@ -35,9 +35,11 @@ def distinct_counts(values: dict[str, int], current: str | None, now_ms: int,
     Sorting the sightings once and bisecting per window keeps the per-value work in C; a Python-level
     scan per window was the stages' hottest loop (sets hold up to `distinct_capacity` values).
     """
+    seen = values.get(current, -1) if current is not None else None
+    if not values:  # nothing remembered (no device, no cell...): only `current` can count
+        return [int(seen is not None and not (now_ms - window_ms < seen <= now_ms)) for window_ms in windows_ms]
     times = sorted(values.values())
     newest = bisect_right(times, now_ms)  # sightings at or before now
-    seen = values.get(current, -1) if current is not None else None
     counts = []
     for window_ms in windows_ms:
         low = now_ms - window_ms
@@ -81,29 +83,71 @@ class SeenEntry(NamedTuple):
     elapsed_ms: float
 
 
-_VALUES = SeenEntry._fields.index("values")
+_ID, _VALUES = SeenEntry._fields.index("transaction_id"), SeenEntry._fields.index("values")
+
+
+class _SeenRing(list[list[Any]]):
+    """The state's `seen` list with a count of its transaction ids beside it, so that the usual lookup (a new
+    id, missing from all `dedupe_capacity` entries) is one dict probe instead of a scan of the ring.
+
+    The index lives only as long as the decoded state: orjson writes a list subclass as the plain list it
+    is, so the state bytes are unchanged, and a state decoded from bytes gets its index on first use.
+    `remember` is the ring's only writer and keeps the index in step (entries are appended at the end and
+    dropped from the front; dropping a snapshot does not touch the id)."""
+
+    __slots__ = ("ids",)
+
+    def __init__(self, entries: list[list[Any]] | None = None) -> None:
+        super().__init__(entries or ())
+        ids: dict[str, int] = {}
+        for entry in self:
+            ids[entry[_ID]] = ids.get(entry[_ID], 0) + 1  # old states may hold an id twice
+        self.ids = ids
+
+    def push(self, entry: list[Any]) -> None:
+        self.append(entry)
+        self.ids[entry[_ID]] = self.ids.get(entry[_ID], 0) + 1
+
+    def drop_oldest(self, n: int) -> None:
+        ids = self.ids
+        for entry in self[:n]:
+            left = ids[entry[_ID]] - 1
+            if left:
+                ids[entry[_ID]] = left
+            else:
+                del ids[entry[_ID]]
+        del self[:n]
+
+
+def _ring(state: State) -> _SeenRing | None:
+    """The state's ring with its index (built once per decoded state), or None when it remembers nothing."""
+    seen = state.get("seen")
+    if seen is None or type(seen) is _SeenRing:
+        return seen
+    ring = _SeenRing(seen)
+    state["seen"] = ring  # same key, same place in the dict: the encoding is unchanged
+    return ring
 
 
 def find_seen(state: State, transaction_id: str) -> SeenEntry | None:
     """The first remembered entry for this transaction id, if any."""
-    seen: list[list[Any]] = state.get("seen", [])
-    # Nearly every event is new and misses all `dedupe_capacity` entries: compare the ids in C (map +
-    # list.index) rather than in a Python loop.
-    try:
-        return SeenEntry(*seen[list(map(itemgetter(0), seen)).index(transaction_id)])
-    except ValueError:
+    ring = _ring(state)
+    if ring is None or transaction_id not in ring.ids:
         return None
+    return next(SeenEntry(*entry) for entry in ring if entry[_ID] == transaction_id)
 
 
 def remember(state: State, transaction_id: str, tag: str, values: list[Any], elapsed_ms: float,
              cfg: StageConfig) -> None:
     """Keep what this stage emitted, so a redelivery re-emits it unchanged instead of counting twice."""
-    seen = state.setdefault("seen", [])
-    seen.append([transaction_id, tag, values, elapsed_ms])  # a SeenEntry, stored as a list
+    seen = _ring(state)
+    if seen is None:
+        seen = state["seen"] = _SeenRing()
+    seen.push([transaction_id, tag, values, elapsed_ms])  # a SeenEntry, stored as a list
     if len(seen) > cfg.replay_capacity:
         seen[-cfg.replay_capacity - 1][_VALUES] = None  # keep the id (no recount), drop the bulky snapshot
     if len(seen) > cfg.dedupe_capacity:
-        del seen[: len(seen) - cfg.dedupe_capacity]
+        seen.drop_oldest(len(seen) - cfg.dedupe_capacity)
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from operator import attrgetter
 
 from risk.facts import TxFacts
-from risk.features.buckets import DAY_MS, add, empty_rings, window
+from risk.features.buckets import DAY_MS, add, empty_rings, window, window_count
 from risk.features.catalog import WINDOWS_MS, absent_values, names_for
 from risk.features.common import FeatureValues, StageConfig, State, distinct_count, distinct_counts, touch
 from risk.features.labels import label_features
@@ -68,13 +68,13 @@ class SharedEntityStage(_EntityStage):
         out: FeatureValues = {
             f"{name}.is_new": first is None,
             f"{name}.days_since_first_seen": None if first is None else max(t - first, 0) / DAY_MS,
-            f"{name}.tx_count_1h": window(state["r"], "1h", t).count + 1,
+            f"{name}.tx_count_1h": window_count(state["r"], "1h", t) + 1,
             f"{name}.tx_count_24h": day.count + 1,
             f"{name}.amount_sum_24h": round(day.total + facts.amount, 2),
         }
         counts = distinct_counts(state["acc"], facts.account_id, t, self._distinct_widths)
         out.update(zip(self._distinct_names, counts, strict=True))
-        earlier = window(state["new"], "1h", t).count if "new" in state else 0
+        earlier = window_count(state["new"], "1h", t) if "new" in state else 0
         out[self._new_name] = earlier + (facts.account_id not in state["acc"])
         out.update(label_features(name, state, t))
         return out
@@ -101,7 +101,7 @@ class LocationStage(_EntityStage):
         accounts_1h, accounts_24h = distinct_counts(state["acc"], facts.account_id, t, (HOUR, DAY))
         return {
             "location.cell": facts.cell,
-            "location.tx_count_1h": window(state["r"], "1h", t).count + 1,
+            "location.tx_count_1h": window_count(state["r"], "1h", t) + 1,
             "location.distinct_accounts_1h": accounts_1h,
             "location.distinct_accounts_24h": accounts_24h,
             "location.distinct_devices_24h": distinct_count(state["dev"], facts.device_id, t, DAY),

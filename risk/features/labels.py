@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import cache
 from typing import Any, NamedTuple
 
 from risk.features.buckets import DAY_MS
@@ -52,9 +53,17 @@ def label_features(entity: str, state: State, now_ms: int) -> dict[str, int | fl
         for name, width in LABEL_WINDOWS.items():
             if age < width:
                 counts[name] += 1
-    out: dict[str, int | float | None] = {f"{entity}.fraud_count_{w}": n for w, n in fraud.items()}
-    for w in RATE_WINDOWS:
+    count_names, rate_names, since_name = _names(entity)
+    out: dict[str, int | float | None] = dict(zip(count_names, fraud.values(), strict=True))
+    for w, name in zip(RATE_WINDOWS, rate_names, strict=True):
         total = fraud[w] + genuine[w]
-        out[f"{entity}.fraud_rate_{w}"] = fraud[w] / total if total else None
-    out[f"{entity}.days_since_fraud"] = None if newest_fraud is None else (now_ms - newest_fraud) / DAY_MS
+        out[name] = fraud[w] / total if total else None
+    out[since_name] = None if newest_fraud is None else (now_ms - newest_fraud) / DAY_MS
     return out
+
+
+@cache
+def _names(entity: str) -> tuple[tuple[str, ...], tuple[str, ...], str]:
+    """The entity's label feature names, built once: counts (by `LABEL_WINDOWS`), rates, days since."""
+    return (tuple(f"{entity}.fraud_count_{w}" for w in LABEL_WINDOWS),
+            tuple(f"{entity}.fraud_rate_{w}" for w in RATE_WINDOWS), f"{entity}.days_since_fraud")

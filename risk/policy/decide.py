@@ -63,7 +63,8 @@ def _severity(action: str) -> int:
 
 
 def decide(hits: Sequence[Hit], model_score: float | None, branch_path: str, channel: str,
-           policy: PolicySpec) -> Outcome:
+           policy: PolicySpec, thresholds: Thresholds | None = None) -> Outcome:
+    """`thresholds`: those `thresholds_for` gives this branch and channel, when the caller has them at hand."""
     if model_score is not None and (math.isnan(model_score) or not 0.0 <= model_score <= 1.0):
         raise ScoreError(f"model score must be in [0, 1] or None, got {model_score!r}")
     active = [h for h in hits if not h.shadow]
@@ -73,7 +74,7 @@ def decide(hits: Sequence[Hit], model_score: float | None, branch_path: str, cha
         miss *= 1.0 - h.weight
     rule_score = min(max(1.0 - miss, 0.0), 1.0)
     score = combine(policy, rule_score, model_score)
-    thresholds = thresholds_for(policy, branch_path, channel)
+    thresholds = thresholds if thresholds is not None else thresholds_for(policy, branch_path, channel)
     score_action = thresholds.action_for(score)
     ordered = sorted(active, key=lambda h: (-_severity(h.action), h.priority, -h.weight, h.rule_id))
     rule_action = Action(ordered[0].action) if ordered else Action.ALLOW

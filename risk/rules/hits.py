@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 
@@ -34,4 +35,13 @@ class BatchHits:
 
     def hits(self, row: int) -> list[Hit]:
         table = self.variant_hits[int(self.row_variant[row])]
-        return [table[int(j)] for j in np.flatnonzero(self.matrix[row])]
+        return [table[j] for j in self._rules_hit[row]]
+
+    @cached_property
+    def _rules_hit(self) -> list[list[int]]:
+        """Each row's hit rule indices, ascending: one `nonzero` over the matrix rather than one per row."""
+        by_row: list[list[int]] = [[] for _ in range(len(self))]
+        rows, rules = np.nonzero(self.matrix)  # row-major: each row's rules in ascending order
+        for row, rule in zip(rows.tolist(), rules.tolist(), strict=True):
+            by_row[row].append(rule)
+        return by_row

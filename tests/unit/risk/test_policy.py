@@ -115,3 +115,12 @@ def test_policy_weights_must_sum_to_one() -> None:
 def test_shipped_policy_loads() -> None:
     policy = load_policy(Path(__file__).resolve().parents[3] / "rules" / "policy.yaml")
     assert thresholds_for(policy, "44/4401", "mobile").scope == "44"
+
+
+@pytest.mark.parametrize(("path", "channel"), [("11/1101", "api"), ("44/4401/440106", "mobile"), ("44/4403", "atm")])
+def test_thresholds_handed_in_decide_as_the_looked_up_ones_do(path: str, channel: str) -> None:
+    """The strategy looks a branch's thresholds up once and hands them in: the same outcome as a lookup."""
+    for score in (0.0, 0.45, 0.65, 0.95):
+        hits = [_hit("A", "ALLOW", score)]
+        assert (decide(hits, score, path, channel, POLICY, thresholds_for(POLICY, path, channel))
+                == decide(hits, score, path, channel, POLICY))

@@ -1,4 +1,15 @@
-from risk.features.account import AccountEventFacts, AccountStage, apply_account_event
+import random
+
+import orjson
+
+from risk.features.account import (
+    AccountEventFacts,
+    AccountStage,
+    _memory,
+    _percentile,
+    _remember_amount,
+    apply_account_event,
+)
 from risk.features.common import StageConfig
 from risk.features.stage import run_stage
 
@@ -145,3 +156,51 @@ def test_a_county_new_to_the_account_is_a_new_region_whatever_its_grid_cell():
     assert second.features["account.is_new_region"] is False and second.features["account.distinct_regions_24h"] == 2
     _, abroad = _run_account([tx("x", region=None)])
     assert abroad.features["account.is_new_region"] is False and abroad.features["account.distinct_regions_24h"] == 0
+
+
+def _reference_percentile(amounts, amount, now_ms):
+    low = now_ms - 30 * DAY
+    below = total = 0
+    for seen, value in amounts:
+        if low < seen <= now_ms:
+            total += 1
+            below += value < amount
+    return below / total if total else None
+
+
+def test_the_bisected_percentile_equals_a_scan_on_random_memories():
+    """Late amounts slot in, ties in time and in amount, the query before, inside and after the memory."""
+    rng = random.Random(5)
+    for _ in range(400):
+        amounts: list[list[float]] = []
+        at = T0
+        for _ in range(rng.randint(0, 90)):
+            at += rng.choice((0, MIN, HOUR, DAY, 20 * DAY))
+            _remember_amount(amounts, at - (rng.randint(0, 3) * DAY if rng.random() < 0.2 else 0),
+                             rng.choice((10.0, 20.5, round(rng.uniform(1, 100), 2))))
+        for _ in range(5):
+            now, amount = at + rng.randint(-40, 5) * DAY, rng.choice((10.0, 20.5, rng.uniform(0, 120)))
+            assert _percentile(amounts, amount, now) == _reference_percentile(amounts, amount, now)
+
+
+def test_the_memory_with_sorted_amounts_answers_and_encodes_as_the_plain_list():
+    """The account's own memory (kept sorted beside it once updated) against a plain list fed the same amounts:
+    same percentiles, same bytes, also after a round trip through the bytes."""
+    rng = random.Random(8)
+    for _ in range(60):
+        state: dict = {"amt": []}
+        plain: list[list[float]] = []
+        at = T0
+        steps = rng.choice(((0, MIN, HOUR), (0, MIN, HOUR, DAY, 12 * DAY)))  # a busy account, or a sparse one
+        for _ in range(rng.randint(0, 200)):
+            at += rng.choice(steps)
+            when = at - (rng.randint(0, 3) * DAY if rng.random() < 0.2 else 0)
+            amount = rng.choice((10.0, 20.5, 64.0, round(rng.uniform(1, 100), 2)))
+            _remember_amount(_memory(state), when, amount)
+            _remember_amount(plain, when, amount)
+            now = at + rng.choice((0, 0, HOUR, -DAY, rng.randint(-35, 3) * DAY))
+            query = rng.choice((10.0, 20.5, 64.0, rng.uniform(0, 120)))
+            assert _percentile(state["amt"], query, now) == _reference_percentile(plain, query, now)
+            assert orjson.dumps(state) == orjson.dumps({"amt": plain})
+            if rng.random() < 0.05:
+                state = orjson.loads(orjson.dumps(state))

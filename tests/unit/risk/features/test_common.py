@@ -2,7 +2,9 @@
 
 import random
 
-from risk.features.common import SeenEntry, StageConfig, distinct_counts, find_seen, touch
+import orjson
+
+from risk.features.common import SeenEntry, StageConfig, distinct_counts, find_seen, remember, touch
 
 NOW = 1_767_225_600_000
 
@@ -57,3 +59,49 @@ def test_find_seen_returns_the_first_entry_with_the_id_or_none() -> None:
     assert find_seen(state, "t1") == SeenEntry("t1", "a", [1], 0.1) == tuple(first)
     assert find_seen(state, "t9") is None
     assert find_seen({}, "t1") is None
+
+
+def _reference_find(state: dict, transaction_id: str) -> SeenEntry | None:
+    return next((SeenEntry(*entry) for entry in state.get("seen", []) if entry[0] == transaction_id), None)
+
+
+def _reference_remember(state: dict, transaction_id: str, tag: str, values: list, elapsed: float,
+                        cfg: StageConfig) -> None:
+    seen = state.setdefault("seen", [])
+    seen.append([transaction_id, tag, values, elapsed])
+    if len(seen) > cfg.replay_capacity:
+        seen[-cfg.replay_capacity - 1][2] = None
+    if len(seen) > cfg.dedupe_capacity:
+        del seen[: len(seen) - cfg.dedupe_capacity]
+
+
+def test_the_indexed_ring_finds_and_keeps_what_a_scan_of_the_plain_list_does() -> None:
+    """Random remembers and lookups (repeated ids included, as an old state may hold them), with the state
+    sometimes round-tripped through its bytes: same answers, same bytes as the plain list."""
+    rng = random.Random(13)
+    for capacity in (1, 4, 16):
+        cfg = StageConfig(dedupe_capacity=capacity, replay_capacity=max(capacity // 2, 1))
+        fast: dict = {"wm": 1}
+        slow: dict = {"wm": 1}
+        for step in range(600):
+            tx = f"t{rng.randint(0, 3 * capacity)}"
+            assert find_seen(fast, tx) == _reference_find(slow, tx)
+            if rng.random() < 0.7:
+                tag, values = f"p:{step}", [rng.random()]
+                remember(fast, tx, tag, values, 0.5, cfg)
+                _reference_remember(slow, tx, tag, list(values), 0.5, cfg)
+            assert orjson.dumps(fast) == orjson.dumps(slow)
+            if rng.random() < 0.1:
+                fast = orjson.loads(orjson.dumps(fast))
+
+
+def test_an_old_state_with_a_repeated_id_answers_its_first_entry_until_both_are_dropped() -> None:
+    cfg = StageConfig(dedupe_capacity=3, replay_capacity=3)
+    state = {"seen": [["t1", "a", [1], 0.1], ["t1", "b", [2], 0.2]]}
+    assert find_seen(state, "t1") == SeenEntry("t1", "a", [1], 0.1)
+    remember(state, "t2", "c", [3], 0.3, cfg)
+    remember(state, "t3", "d", [4], 0.4, cfg)  # drops the first t1
+    assert find_seen(state, "t1") == SeenEntry("t1", "b", [2], 0.2)
+    remember(state, "t4", "e", [5], 0.5, cfg)  # drops the second
+    assert find_seen(state, "t1") is None
+    assert orjson.dumps(state) == b'{"seen":[["t2","c",[3],0.3],["t3","d",[4],0.4],["t4","e",[5],0.5]]}'
