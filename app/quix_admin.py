@@ -4,27 +4,26 @@ Quix Streams 3.28 asks the broker one question at a time while it starts:
 - every topic a dataframe or a state store names: the cluster's metadata, then that topic's configs (two round
   trips per topic, 14 topics);
 - at each assignment, every assigned partition's watermarks: one request per data partition (for its
-  out-of-range check) and one per changelog partition (whether the store must recover). They go out on the
-  consumer's own connection, where each waits behind a fetch the broker holds up to `fetch.wait.max.ms`.
+  out-of-range check) and one per changelog partition (whether the store must recover). Once the partitions
+  are assigned, each waits behind a fetch the broker holds up to `fetch.wait.max.ms`.
 After a kill -9 those ~90 round trips were about 2 s of the 5-6 s before the first decision (issue 15).
 
-`StartupAdmin` asks for all the pipeline's topics and all the assigned partitions' watermarks at once, on the
-admin client's own connection, and answers Quix's single questions from those snapshots: a topic's answer once,
-watermarks within the assignment callback that asked for them. Each is as fresh as the one Quix would have
-got. Anything a snapshot lacks (a topic created since, a partition whose look-up failed) is asked of the
-broker as Quix would have asked it, so no check is skipped.
+`StartupAdmin` asks for all the pipeline's topics at once and answers Quix's single questions from that
+snapshot, a topic's answer once. `batched_watermarks` asks for every assigned partition's watermarks in two
+requests, before Quix assigns them (so no fetch is in flight yet), and `watermarks_from` answers Quix's
+per-partition look-ups from them within that assignment callback. Each answer is as fresh as the one Quix
+would have got. Anything a snapshot lacks (a topic created since, a partition whose look-up failed) is asked
+of the broker as Quix would have asked it, so no check is skipped.
 """
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
 import structlog
-from confluent_kafka import IsolationLevel, KafkaException, TopicPartition
-from confluent_kafka.admin import OffsetSpec
+from confluent_kafka import OFFSET_BEGINNING, OFFSET_END, TopicPartition
 from quixstreams.models.topics import TopicAdmin, TopicConfig
 
 from app.readiness import TP
@@ -59,26 +58,32 @@ class StartupAdmin(TopicAdmin):
             return {name: self._answers.pop(name) for name in names}
         return super().inspect_topics(topic_names, timeout)  # missing (created since, or never): ask
 
-    def watermarks(self, partitions: Iterable[TP], isolation: IsolationLevel, timeout_s: float) -> Watermarks:
-        """(low, high) of each partition from two batched ListOffsets requests; a partition whose look-up
-        failed is left out (its caller asks the broker itself)."""
-        tps = [TopicPartition(topic, partition) for topic, partition in partitions]
-        found: dict[TP, list[int]] = {}
-        deadline = time.monotonic() + timeout_s
-        # one request after the other: two ListOffsets in flight at once on one admin client came back mixed up
-        # (confluent-kafka 2.12: the first resolved with offset -1001, the second never)
-        for spec in (OffsetSpec.earliest(), OffsetSpec.latest()):
-            futures = self.admin_client.list_offsets({tp: spec for tp in tps}, isolation_level=isolation,
-                                                     request_timeout=timeout_s)
-            for tp, future in futures.items():
-                try:
-                    found.setdefault((tp.topic, tp.partition), []).append(
-                        future.result(timeout=max(deadline - time.monotonic(), 0.0)).offset)
-                except (KafkaException, TimeoutError) as error:
-                    log.warning("quix.watermark_unbatched", topic=tp.topic, partition=tp.partition,
-                                error=str(error)[:200])
-        return {tp: (offsets[0], offsets[1]) for tp, offsets in found.items()
-                if len(offsets) == 2 and min(offsets) >= 0}
+
+def batched_watermarks(consumer: Any, partitions: Iterable[TP], timeout_s: float) -> Watermarks:
+    """(low, high) of each partition from two ListOffsets requests on the consumer's own connection, with the
+    consumer's isolation level: what `get_watermark_offsets` gives, one partition at a time. A partition whose
+    look-up failed is left out (its caller asks the broker itself).
+
+    `offsets_for_times` sends the Kafka protocol's ListOffsets with each partition's timestamp as given; the
+    protocol reads timestamp -2 as the earliest offset and -1 as the latest, the two look-ups librdkafka's
+    `get_watermark_offsets` makes (tests/integration/test_quix_startup.py holds them equal)."""
+    tps = list(partitions)
+    if not tps:
+        return {}
+    lows, highs = ({(tp.topic, tp.partition): tp
+                    for tp in consumer.offsets_for_times([TopicPartition(topic, partition, end)
+                                                          for topic, partition in tps], timeout=timeout_s)}
+                   for end in (OFFSET_BEGINNING, OFFSET_END))
+    out: dict[TP, tuple[int, int]] = {}
+    for tp in tps:
+        low, high = lows.get(tp), highs.get(tp)
+        if low is not None and high is not None and low.error is None and high.error is None \
+                and low.offset >= 0 and high.offset >= 0:
+            out[tp] = (low.offset, high.offset)
+        else:
+            error = (low and low.error) or (high and high.error) or "no offset"
+            log.warning("quix.watermark_unbatched", topic=tp[0], partition=tp[1], error=str(error)[:200])
+    return out
 
 
 @contextmanager

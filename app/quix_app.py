@@ -12,7 +12,6 @@ from concurrent.futures import Future
 from typing import Any, TypeVar
 
 import structlog
-from confluent_kafka import IsolationLevel
 from quixstreams.models.topics import TopicManager
 from quixstreams.state.rocksdb import RocksDBOptions
 
@@ -36,7 +35,7 @@ T = TypeVar("T")
 def build_application(settings: Settings, acked: AckedPositions | None = None) -> ObservedApplication:
     # fetch.wait.max.ms: librdkafka's default (500 ms) lets the broker hold an empty fetch that long, and every
     # other request on that connection queues behind it; each of the pipeline's hops waited up to as long at
-    # light load. The start's own look-ups (topic configs, watermarks) go through `StartupAdmin` in batches.
+    # light load. The start's own look-ups (topic configs, watermarks) go out in batches (`app.quix_admin`).
     consumer: dict[str, int | str] = {"session.timeout.ms": int(settings.session_timeout_s * 1000),
                 "heartbeat.interval.ms": int(min(3.0, settings.session_timeout_s / 3) * 1000),
                 "fetch.wait.max.ms": settings.fetch_max_wait_ms}
@@ -45,12 +44,8 @@ def build_application(settings: Settings, acked: AckedPositions | None = None) -
     producer: dict[str, int | str] = {"linger.ms": settings.producer_linger_ms}
     admin = StartupAdmin(settings.bootstrap_servers, [*settings.topic_names().partitioned()],
                          internal_prefix=f"changelog__{settings.app_id}--", extra_config=producer)
-    # the watermarks the consumer's own look-ups would give: librdkafka's default isolation.level
-    isolation = (IsolationLevel.READ_UNCOMMITTED if consumer.get("isolation.level") == "read_uncommitted"
-                 else IsolationLevel.READ_COMMITTED)
     return ObservedApplication(
         assignment=Assignment(),
-        watermarks=lambda partitions: admin.watermarks(partitions, isolation, timeout_s=10),
         on_message_processed=acked.acked if acked is not None else None,
         broker_address=settings.bootstrap_servers,
         consumer_group=settings.app_id,

@@ -4,9 +4,10 @@
 pinned by the `quixstreams<3.29` bound); each still runs the framework's own work first. State counts as
 recovered when the state manager has no changelog partition left to replay.
 
-An assignment first asks the broker for every assigned partition's watermarks in one batch (`watermarks`, from
-`app.quix_admin`): Quix's own per-partition look-ups are answered from it, and `on_assigned` gets it for the
-offset-gap check, so a restart spends milliseconds there instead of one round trip per partition.
+An assignment first asks the broker for every assigned partition's watermarks in one batch
+(`app.quix_admin.batched_watermarks`): Quix's own per-partition look-ups are answered from it, and `on_assigned`
+gets it for the offset-gap check, so a restart spends milliseconds there instead of one round trip per
+partition.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Any
 import structlog
 from quixstreams import Application
 
-from app.quix_admin import Watermarks, watermarks_from
+from app.quix_admin import Watermarks, batched_watermarks, watermarks_from
 from app.readiness import TP, Assignment
 from app.startup import mark
 
@@ -25,11 +26,9 @@ log = structlog.get_logger(__name__)
 
 
 class ObservedApplication(Application):
-    def __init__(self, *args: Any, assignment: Assignment,
-                 watermarks: Callable[[list[TP]], Watermarks] | None = None, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, assignment: Assignment, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.assignment = assignment
-        self._watermarks = watermarks
         self._processed = self._on_message_processed
         self._on_message_processed = self._first_processed
         # called with the consumer, the newly assigned partitions and their watermarks (those the batch got),
@@ -38,7 +37,7 @@ class ObservedApplication(Application):
 
     def _on_assign(self, consumer: Any, topic_partitions: list[Any]) -> None:
         mark("joined", partitions=len(topic_partitions))
-        snapshot = self._prefetch([(tp.topic, tp.partition) for tp in topic_partitions])
+        snapshot = self._prefetch(consumer, [(tp.topic, tp.partition) for tp in topic_partitions])
         mark("watermarks", partitions=len(snapshot))
         with watermarks_from(self._consumer, snapshot):
             super()._on_assign(consumer, topic_partitions)
@@ -48,12 +47,13 @@ class ObservedApplication(Application):
             self.on_assigned(consumer, topic_partitions, snapshot)
             mark("gap_check")
 
-    def _prefetch(self, partitions: list[TP]) -> Watermarks:
+    @staticmethod
+    def _prefetch(consumer: Any, partitions: list[TP]) -> Watermarks:
         """The batch, or nothing when it failed: then every look-up goes to the broker one by one, as before."""
-        if self._watermarks is None or not partitions:
+        if not partitions:
             return {}
         try:
-            return self._watermarks(partitions)
+            return batched_watermarks(consumer, partitions, timeout_s=10)
         except Exception as error:  # a slow start beats no start
             log.warning("quix.watermarks_unbatched", partitions=len(partitions),
                         error=f"{type(error).__name__}: {error}"[:300])

@@ -1,8 +1,8 @@
 """The Quix worker's start-up look-ups, batched, give what Quix's one-by-one look-ups give (real broker).
 
 After a kill -9 Quix Streams asked the broker about one topic and one partition at a time: ~90 round trips,
-about 2 s of a 5-6 s restart (issue 15). `StartupAdmin` asks in a few batches; these tests hold its answers
-equal to the per-partition and per-topic answers it replaces, on partitions with deleted records, empty
+about 2 s of a 5-6 s restart (issue 15). `app.quix_admin` asks in a few batches; these tests hold its answers
+equal to the per-partition and per-topic answers they replace, on partitions with deleted records, empty
 ones and ones with data.
 """
 
@@ -13,11 +13,11 @@ import time
 
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
 from aiokafka.structs import TopicPartition as AioPartition
-from confluent_kafka import Consumer, IsolationLevel, TopicPartition
+from confluent_kafka import Consumer, TopicPartition
 from quixstreams.models.topics import TopicAdmin, TopicConfig
 
 from app import kafka_io
-from app.quix_admin import StartupAdmin
+from app.quix_admin import StartupAdmin, batched_watermarks
 from tests.integration.harness import produce
 
 PARTITIONS = 3
@@ -66,10 +66,9 @@ def test_batched_watermarks_equal_the_consumers_own_look_up_of_each_partition(ka
     try:
         one_by_one = {tp: tuple(consumer.get_watermark_offsets(TopicPartition(*tp), timeout=10, cached=False))
                       for tp in partitions}
+        batched = batched_watermarks(consumer, partitions, timeout_s=10)
     finally:
         consumer.close()
-    batched = StartupAdmin(kafka_bootstrap, names, "changelog__none--").watermarks(
-        partitions, IsolationLevel.READ_COMMITTED, timeout_s=10)
     assert batched == one_by_one
     assert batched[(names[0], 0)][0] == 4  # the moved log start, which the gap check reads
     assert sum(high for _, high in batched.values()) == 35
