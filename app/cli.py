@@ -9,6 +9,7 @@ from typing import Annotated
 
 import typer
 
+import app.startup  # noqa: F401 - starts the worker's start-up timeline
 from app.commands.settings_options import Bootstrap, Prefix, setting_option, settings_from
 
 cli = typer.Typer(help="Real-time fraud detection on Kafka (Quix Streams or Faust).", no_args_is_help=True,

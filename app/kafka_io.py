@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 
 import structlog
 from aiokafka import AIOKafkaProducer
@@ -21,9 +22,26 @@ log = structlog.get_logger(__name__)
 KEEP_FOREVER = {"retention.ms": "-1"}
 
 
+@dataclass(frozen=True)
+class TopicGroup:
+    """Topics created alike: partition count, replication and topic configs."""
+
+    names: Sequence[str]
+    partitions: int = 3
+    replication: int = 1
+    configs: Mapping[str, str] = field(default_factory=lambda: dict(KEEP_FOREVER))
+
+
 async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int = 3, replication: int = 1,
                         configs: dict[str, str] | None = None) -> list[str]:
     """Create the topics that do not exist yet (with `configs`, default KEEP_FOREVER); returns those created."""
+    group = TopicGroup(list(topics), partitions, replication, KEEP_FOREVER if configs is None else configs)
+    return await ensure_topic_groups(bootstrap, [group])
+
+
+async def ensure_topic_groups(bootstrap: str, groups: Iterable[TopicGroup]) -> list[str]:
+    """Create the missing topics of every group through one admin connection: one metadata request and one
+    create request (a worker's start asks this before anything else); returns the names created, in order."""
     admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap)
     try:
         await admin.start()
@@ -32,14 +50,14 @@ async def ensure_topics(bootstrap: str, topics: Iterable[str], partitions: int =
                                     f"{env_name('bootstrap_servers')}") from err
     try:
         existing = set(await admin.list_topics())
-        missing = [t for t in dict.fromkeys(topics) if t not in existing]
+        missing = {name: group for group in groups for name in group.names if name not in existing}
         if missing:
-            settings = dict(KEEP_FOREVER if configs is None else configs)
             with contextlib.suppress(TopicAlreadyExistsError):  # created concurrently elsewhere: fine
-                await admin.create_topics([NewTopic(t, partitions, replication, topic_configs=settings)
-                                           for t in missing])
-            log.info("kafka.topics_created", topics=missing, partitions=partitions)
-        return missing
+                await admin.create_topics([NewTopic(name, group.partitions, group.replication,
+                                                    topic_configs=dict(group.configs))
+                                           for name, group in missing.items()])
+            log.info("kafka.topics_created", topics=list(missing))
+        return list(missing)
     finally:
         await admin.close()
 

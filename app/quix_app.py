@@ -8,9 +8,11 @@ import os
 import sys
 import threading
 from collections.abc import Callable
-from typing import Any
+from concurrent.futures import Future
+from typing import Any, TypeVar
 
 import structlog
+from quixstreams.models.topics import TopicManager
 from quixstreams.state.rocksdb import RocksDBOptions
 
 from agents.parking import Parking
@@ -19,27 +21,32 @@ from app.control import ControlPlane, StrategyHolder
 from app.localkafka import wait_ready
 from app.observability import observe_worker
 from app.offset_gaps import GapReport, ReadPositions, find_gaps, gap_ahead
+from app.quix_admin import StartupAdmin, Watermarks
 from app.quix_hooks import ObservedApplication
 from app.readiness import TP, AckedPositions, Assignment
 from app.settings import Settings
+from app.startup import mark
 from app.web import serve
 from tables.state import MIB
 
 log = structlog.get_logger(__name__)
+T = TypeVar("T")
 
 
 def build_application(settings: Settings, on_processed: Callable[[str, int, int], None] | None = None,
                       parking: Parking | None = None) -> ObservedApplication:
     """`on_processed(topic, partition, offset)` runs after each record is processed, before its checkpoint."""
     # fetch.wait.max.ms: librdkafka's default (500 ms) lets the broker hold an empty fetch that long, and every
-    # other request on that connection queues behind it. Quix asks for each assigned partition's watermarks one
-    # at a time while it assigns, so a restart spent ~0.5 s per partition (14 s for 28) before deciding
-    # anything; and each of the pipeline's hops waited up to as long at light load.
+    # other request on that connection queues behind it; each of the pipeline's hops waited up to as long at
+    # light load. The start's own look-ups (topic configs, watermarks) go out in batches (`app.quix_admin`).
     consumer: dict[str, int | str] = {"session.timeout.ms": int(settings.session_timeout_s * 1000),
                 "heartbeat.interval.ms": int(min(3.0, settings.session_timeout_s / 3) * 1000),
                 "fetch.wait.max.ms": settings.fetch_max_wait_ms}
     if settings.instance_id:
         consumer["group.instance.id"] = settings.instance_id
+    producer: dict[str, int | str] = {"linger.ms": settings.producer_linger_ms}
+    admin = StartupAdmin(settings.bootstrap_servers, [*settings.topic_names().partitioned()],
+                         internal_prefix=f"changelog__{settings.app_id}--", extra_config=producer)
     return ObservedApplication(
         assignment=Assignment(),
         parking=parking,
@@ -54,10 +61,10 @@ def build_application(settings: Settings, on_processed: Callable[[str, int, int]
                                        write_buffer_size=settings.state_write_buffer_mb * MIB,
                                        max_write_buffer_number=2),
         consumer_extra_config=consumer,
-        producer_extra_config={"linger.ms": settings.producer_linger_ms},
+        producer_extra_config=producer,
         consumer_poll_timeout=0.1,
         loglevel=None,
-        auto_create_topics=True,
+        topic_manager=TopicManager(topic_admin=admin, consumer_group=settings.app_id, auto_create_topics=True),
         use_changelog_topics=True,
     )
 
@@ -79,18 +86,21 @@ def restart_in_place(settings: Settings, error: BaseException) -> None:
     os.execv(sys.executable, [sys.executable, *sys.orig_argv[1:]])  # noqa: S606 - our own command line
 
 
-def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions: list[Any]) -> dict[TP, int]:
+def report_gaps(settings: Settings, report: GapReport, consumer: Any, partitions: list[Any],
+                watermarks: Watermarks) -> dict[TP, int]:
     """Dead-letter a gap report for each newly assigned partition whose committed offset retention overtook
     (`app.offset_gaps`): librdkafka would reset it to the log start without a word. Runs in the assignment
     callback, before the partitions are processed, so nothing is committed past the gap yet. Returns the offset
-    each partition with a committed offset resumes at (the committed one, or the log start after a gap)."""
+    each partition with a committed offset resumes at (the committed one, or the log start after a gap). The log
+    starts come from the assignment's batched `watermarks`; a partition the batch missed is asked on its own."""
     from confluent_kafka import TopicPartition
 
     try:
         committed = {(tp.topic, tp.partition): tp.offset
                      for tp in consumer.committed([TopicPartition(tp.topic, tp.partition) for tp in partitions],
                                                   timeout=10)}
-        log_start = {tp: consumer.get_watermark_offsets(TopicPartition(*tp), timeout=10, cached=False)[0]
+        log_start = {tp: watermarks[tp][0] if tp in watermarks else
+                     consumer.get_watermark_offsets(TopicPartition(*tp), timeout=10, cached=False)[0]
                      for tp, offset in committed.items() if offset >= 0}
     except Exception as error:  # the check must not stop the worker; its failure is loud instead
         log.error("offsets.gap_check_failed", error=f"{type(error).__name__}: {error}"[:300])
@@ -120,10 +130,11 @@ class RunningGaps:
         self.settings, self.report, self.app = settings, report, app
         self.positions = ReadPositions()
 
-    def assigned(self, consumer: Any, partitions: list[Any]) -> None:
+    def assigned(self, consumer: Any, partitions: list[Any], watermarks: Watermarks) -> None:
         """The assignment check covers each new partition up to where it resumes; the watch takes over there."""
         self.positions.forget((tp.topic, tp.partition) for tp in partitions)
-        for (topic, partition), offset in report_gaps(self.settings, self.report, consumer, partitions).items():
+        resumes = report_gaps(self.settings, self.report, consumer, partitions, watermarks)
+        for (topic, partition), offset in resumes.items():
             self.positions.resume(topic, partition, offset)
 
     def processed(self, topic: str, partition: int, offset: int) -> None:
@@ -140,24 +151,25 @@ class RunningGaps:
             _send(self.settings, self.report.records([gap]))
 
 
-def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
-    holder = holder or StrategyHolder.from_files(settings)
-    acked = AckedPositions()
+def compile_in_background(build: Callable[[], T]) -> Future[T]:
+    """The strategy, compiled on a thread of its own: a restart spends the compile's CPU while the main thread
+    waits on the broker (group join, watermarks) and on fsync (opening the state stores), not before them."""
+    done: Future[T] = Future()
 
-    def processed(topic: str, partition: int, offset: int) -> None:
-        acked.acked(topic, partition, offset)
-        gaps.processed(topic, partition, offset)  # bound below, before the application runs
+    def run() -> None:
+        try:
+            done.set_result(build())
+        except BaseException as error:  # handed to whoever waits: the worker stops with it
+            done.set_exception(error)
 
-    # exactly-once: a refused output fails the whole checkpoint's transaction, so parking one partition cannot
-    # save the others' work; that worker restarts in place instead (`app/quix_parking.py`)
-    parking = Parking(settings.parked_retry_s) if settings.processing_guarantee == "at-least-once" else None
-    app = build_application(settings, processed, parking)
-    pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), holder.current, app.parker)
+    threading.Thread(target=run, name="compile", daemon=True).start()
+    return done
+
+
+def start_services(settings: Settings, holder: StrategyHolder, pipeline: QuixPipeline, app: ObservedApplication,
+                   acked: AckedPositions, parking: Parking | None) -> None:
+    """The control plane, offsets monitor and web server, once the strategy they report on is compiled."""
     control = ControlPlane(settings, holder, pipeline.counters.counts)
-    report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
-    gaps = RunningGaps(settings, report, app)
-    app.on_assigned = gaps.assigned
-    logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.
     observed = observe_worker(settings, pipeline.counters, holder, control, app.assignment, acked.snapshot,
@@ -169,5 +181,45 @@ def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) ->
     threading.Thread(target=lambda: asyncio.run(control_and_offsets()), name="control", daemon=True).start()
     if settings.web_enabled:
         serve(settings.web_host, settings.web_port, observed.metrics.render, observed.readiness)
+    mark("web")
+
+
+def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
+    compiling = compile_in_background(lambda: holder or StrategyHolder.from_files(settings))
+    acked = AckedPositions()
+
+    def processed(topic: str, partition: int, offset: int) -> None:
+        acked.acked(topic, partition, offset)
+        gaps.processed(topic, partition, offset)  # bound below, before the application runs
+
+    # exactly-once: a refused output fails the whole checkpoint's transaction, so parking one partition cannot
+    # save the others' work; that worker restarts in place instead (`app/quix_parking.py`)
+    parking = Parking(settings.parked_retry_s) if settings.processing_guarantee == "at-least-once" else None
+    app = build_application(settings, processed, parking)
+    # the score stage asks for the strategy once per batch; its first batch waits for the compile if need be
+    pipeline: QuixPipeline = build_dataframes(app, settings.pipeline_config(), lambda: compiling.result().current(),
+                                              app.parker)
+    mark("pipeline")
+    report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
+    gaps = RunningGaps(settings, report, app)
+
+    def on_assigned(consumer: Any, partitions: list[Any], watermarks: Watermarks) -> None:
+        gaps.assigned(consumer, partitions, watermarks)
+        if compiling.exception() is not None:  # waits for the compile; nothing is processed before it
+            app.stop(fail=True)
+
+    def on_compiled(done: Future[StrategyHolder]) -> None:
+        if done.exception() is None:
+            mark("rules")
+            start_services(settings, done.result(), pipeline, app, acked, parking)
+        else:
+            app.stop(fail=True)  # `app.run` returns and the compile's error ends the worker below
+
+    app.on_assigned = on_assigned
+    logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
+    compiling.add_done_callback(on_compiled)
+    if compiling.done():
+        compiling.result()  # it failed before the application ran: end here, as before
     log.info("worker.starting", engine="quix", group=settings.app_id, guarantee=settings.processing_guarantee)
     app.run()
+    compiling.result()  # a strategy that did not compile ends the worker with its own error

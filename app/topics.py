@@ -19,12 +19,10 @@ async def ensure_topics(settings: Settings) -> list[str]:
     """
     names = settings.topic_names()
     retention = {"retention.ms": str(settings.input_retention_hours * 3_600_000)}
-    created = await kafka_io.ensure_topics(settings.bootstrap_servers, names.inputs(), settings.partitions,
-                                          settings.replication_factor, configs=retention)
     internal = [name for name in names.partitioned() if name not in names.inputs()]
-    created += await kafka_io.ensure_topics(settings.bootstrap_servers, internal, settings.partitions,
-                                           settings.replication_factor, configs={})
     control = {"cleanup.policy": "compact", "max.message.bytes": str(settings.control_max_record_bytes)}
-    created += await kafka_io.ensure_topics(settings.bootstrap_servers, [names.control], 1,
-                                            settings.replication_factor, configs=control)
-    return created
+    return await kafka_io.ensure_topic_groups(settings.bootstrap_servers, [
+        kafka_io.TopicGroup(names.inputs(), settings.partitions, settings.replication_factor, retention),
+        kafka_io.TopicGroup(internal, settings.partitions, settings.replication_factor, {}),
+        kafka_io.TopicGroup([names.control], 1, settings.replication_factor, control),
+    ])

@@ -6,15 +6,20 @@ import asyncio
 
 from app.logs import configure_logging
 from app.settings import Settings
+from app.startup import mark
 from app.topics import ensure_topics
 
 
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.log_level)
+    mark("settings", engine=settings.engine)
     if settings.engine == "quix":
         asyncio.run(ensure_topics(settings))
+        mark("topics")
         settings.datadir.mkdir(parents=True, exist_ok=True)
         from app.quix_app import is_broker_failure, restart_in_place, run_quix_worker  # Faust never loads librdkafka
+
+        mark("imports")
 
         try:
             run_quix_worker(settings)

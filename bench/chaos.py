@@ -480,18 +480,29 @@ class Plan:
 SMALL = Plan(cycles=1, rate=40.0, run_s=4.0, outage_s=5.0, bad_valid=20)
 
 
-def run_probes(lab: Lab, engine: str, plan: Plan, progress: Callable[[str], None] = lambda _: None) -> list[Row]:
+PROBES = ("bad", "kill", "two", "outage", "control")
+
+
+def run_probes(lab: Lab, engine: str, plan: Plan, progress: Callable[[str], None] = lambda _: None,
+               probes: tuple[str, ...] = PROBES) -> list[Row]:
+    """The `probes` named (all by default), in a fixed order: bad inputs, kill -9 cycles, two workers, broker
+    outage, control-plane attacks."""
     rows = []
-    progress(f"{engine}: bad inputs")
-    rows.append(probe_bad_inputs(lab, engine, plan.bad_valid))
-    progress(f"{engine}: kill -9 cycles")
-    rows.append(probe_kill_cycles(lab, engine, plan.cycles, plan.rate, plan.run_s))
-    progress(f"{engine}: two workers, one killed")
-    rows.append(probe_two_workers(lab, engine, plan.rate, plan.run_s))
-    progress(f"{engine}: broker outage")
-    rows.append(probe_broker_outage(lab, engine, plan.rate, plan.outage_s))
-    progress(f"{engine}: control-plane attacks")
-    rows += probe_control_attacks(lab, engine)
+    if "bad" in probes:
+        progress(f"{engine}: bad inputs")
+        rows.append(probe_bad_inputs(lab, engine, plan.bad_valid))
+    if "kill" in probes:
+        progress(f"{engine}: kill -9 cycles")
+        rows.append(probe_kill_cycles(lab, engine, plan.cycles, plan.rate, plan.run_s))
+    if "two" in probes:
+        progress(f"{engine}: two workers, one killed")
+        rows.append(probe_two_workers(lab, engine, plan.rate, plan.run_s))
+    if "outage" in probes:
+        progress(f"{engine}: broker outage")
+        rows.append(probe_broker_outage(lab, engine, plan.rate, plan.outage_s))
+    if "control" in probes:
+        progress(f"{engine}: control-plane attacks")
+        rows += probe_control_attacks(lab, engine)
     return rows
 
 
@@ -536,6 +547,8 @@ def main() -> int:
     parser.add_argument("--rate", type=float, default=Plan.rate, help="transactions per second while probing")
     parser.add_argument("--run-s", type=float, default=Plan.run_s, help="seconds of traffic between kills")
     parser.add_argument("--outage-s", type=float, default=Plan.outage_s)
+    parser.add_argument("--probes", nargs="+", default=list(PROBES), choices=PROBES,
+                        help="which probes to run (all by default); e.g. `--probes kill` for restart times only")
     args = parser.parse_args()
     configure_logging("warning")
     plan = Plan(cycles=args.cycles, rate=args.rate, run_s=args.run_s, outage_s=args.outage_s)
@@ -545,7 +558,7 @@ def main() -> int:
     rows: list[Row] = []
     with lab(build_settings(DevSettings), out / "work") as where, console.status("chaos") as status:
         for engine in args.engines:
-            rows += run_probes(where, engine, plan, lambda text: status.update(text))
+            rows += run_probes(where, engine, plan, lambda text: status.update(text), tuple(args.probes))
     for engine in args.engines:
         console.print(render(rows, engine))
     (out / "chaos.json").write_text(json.dumps([asdict(row) for row in rows], indent=2))
