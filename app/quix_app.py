@@ -169,6 +169,7 @@ def compile_in_background(build: Callable[[], T]) -> Future[T]:
 def start_services(settings: Settings, holder: StrategyHolder, pipeline: QuixPipeline, app: ObservedApplication,
                    acked: AckedPositions, parking: Parking | None) -> None:
     """The control plane, offsets monitor and web server, once the strategy they report on is compiled."""
+    mark("rules")
     control = ControlPlane(settings, holder, pipeline.counters.counts)
     # The control plane follows its topic outside the consumer group, on a thread of its own; the strategy
     # swap is one reference assignment, which the processing thread reads atomically.
@@ -203,23 +204,26 @@ def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) ->
     report = GapReport(pipeline.counters, settings.pipeline_config().names.dead_letter)
     gaps = RunningGaps(settings, report, app)
 
-    def on_assigned(consumer: Any, partitions: list[Any], watermarks: Watermarks) -> None:
-        gaps.assigned(consumer, partitions, watermarks)
-        if compiling.exception() is not None:  # waits for the compile; nothing is processed before it
-            app.stop(fail=True)
+    serving: Future[None] = Future()  # the strategy compiled and the services started, or why not
 
     def on_compiled(done: Future[StrategyHolder]) -> None:
-        if done.exception() is None:
-            mark("rules")
+        try:
             start_services(settings, done.result(), pipeline, app, acked, parking)
-        else:
-            app.stop(fail=True)  # `app.run` returns and the compile's error ends the worker below
+            serving.set_result(None)
+        except BaseException as error:  # a ruleset that does not compile, a web port in use: the worker stops
+            serving.set_exception(error)
+            app.stop(fail=True)  # `app.run` returns, and the error ends the worker below
+
+    def on_assigned(consumer: Any, partitions: list[Any], watermarks: Watermarks) -> None:
+        gaps.assigned(consumer, partitions, watermarks)
+        if serving.exception() is not None:  # waits for the compile: nothing is processed before it
+            app.stop(fail=True)
 
     app.on_assigned = on_assigned
     logging.getLogger("quixstreams").setLevel(logging.getLevelName(settings.log_level.upper()))
     compiling.add_done_callback(on_compiled)
-    if compiling.done():
-        compiling.result()  # it failed before the application ran: end here, as before
+    if serving.done():
+        serving.result()  # it failed before the application ran: end here, as before
     log.info("worker.starting", engine="quix", group=settings.app_id, guarantee=settings.processing_guarantee)
     app.run()
-    compiling.result()  # a strategy that did not compile ends the worker with its own error
+    serving.result()  # a strategy that did not compile, or a service that did not start, ends the worker

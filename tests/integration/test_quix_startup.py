@@ -3,12 +3,14 @@
 After a kill -9 Quix Streams asked the broker about one topic and one partition at a time: ~90 round trips,
 about 2 s of a 5-6 s restart (issue 15). `app.quix_admin` asks in a few batches; these tests hold its answers
 equal to the per-partition and per-topic answers they replace, on partitions with deleted records, empty
-ones and ones with data.
+ones and ones with data. The strategy compiles, and the web and control plane start, on a thread of their own
+while the worker joins its group: a failure there still stops the worker, as it did when they came first.
 """
 
 from __future__ import annotations
 
 import asyncio
+import socket
 import time
 
 from aiokafka.admin import AIOKafkaAdminClient, RecordsToDelete
@@ -18,7 +20,7 @@ from quixstreams.models.topics import TopicAdmin, TopicConfig
 
 from app import kafka_io
 from app.quix_admin import StartupAdmin, batched_watermarks
-from tests.integration.harness import produce
+from tests.integration.harness import WorkerProcess, produce
 
 PARTITIONS = 3
 
@@ -87,3 +89,35 @@ def test_the_topics_a_pipeline_names_one_by_one_are_answered_from_one_batch(kafk
     assert batched.metadata_requests == 2  # one to find the batch, one inside it; Quix asked once per topic
     missing = f"{unique_prefix}created-later"
     assert batched.inspect_topics([missing]) == {missing: None}  # not in the batch: asked of the broker
+
+
+def _failed_start(worker: WorkerProcess) -> str:
+    """Start the worker and wait for it to exit; it must fail. Returns the end of its log."""
+    worker.start()
+    try:
+        assert worker.proc is not None
+        assert worker.proc.wait(90) != 0, worker.tail()
+    finally:
+        worker.kill()
+    return worker.tail(80)
+
+
+def test_a_ruleset_that_does_not_compile_still_stops_the_worker_though_it_compiles_on_a_thread(
+        kafka_bootstrap, unique_prefix, tmp_path):
+    ruleset = tmp_path / "broken.yaml"
+    ruleset.write_text('version: "1"\nrules:\n  - {id: AMT_LARGE, expression: "tx.amout >= 50000", action: REVIEW,'
+                       ' weight: 0.5, reason_code: AMOUNT_LARGE, priority: 1}\n')
+    log = _failed_start(WorkerProcess("broken", kafka_bootstrap, unique_prefix, tmp_path, partitions=1,
+                                      engine="quix", extra_env={"FRAUDSTREAM_RULESET_PATH": str(ruleset)}))
+    assert "tx.amout" in log, log
+
+
+def test_a_web_port_in_use_still_stops_the_worker_though_its_services_start_on_a_thread(
+        kafka_bootstrap, unique_prefix, tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        log = _failed_start(WorkerProcess("portless", kafka_bootstrap, unique_prefix, tmp_path, partitions=1,
+                                          engine="quix", extra_env={"FRAUDSTREAM_WEB_PORT": str(port)}))
+    assert "Address already in use" in log, log
