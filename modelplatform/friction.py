@@ -83,6 +83,17 @@ def load_labelled(root: Path, *, last_days: float | None = None) -> Labelled:
                     np.array(model, dtype=np.float64))
 
 
+def load_histories(roots: Sequence[Path], *, last_days: float | None = None) -> Labelled:
+    """Several histories as one window (e.g. two data shapes, or two months): rules and thresholds
+    calibrated on it must hold on each kind of traffic, not only on the one with the most rows."""
+    parts = [load_labelled(root, last_days=last_days) for root in roots]
+    if len(parts) == 1:
+        return parts[0]
+    return Labelled([row for p in parts for row in p.rows], [path for p in parts for path in p.branch_paths],
+                    np.concatenate([p.times_ms for p in parts]), np.concatenate([p.fraud for p in parts]),
+                    np.concatenate([p.model_score for p in parts]))
+
+
 @dataclass(frozen=True)
 class RuleEval:
     """Per row and rule: hit, and the settings in force at the row's branch (severity 0 where absent)."""

@@ -18,7 +18,7 @@ from app.logs import configure_logging
 from app.progress import progress_bar
 from app.settings import Settings
 from modelplatform.calibrate import Proposal, apply_proposal, calibrate, tunable_params
-from modelplatform.friction import Friction, Labelled, evaluate_rules, final_actions, friction, load_labelled
+from modelplatform.friction import Friction, Labelled, evaluate_rules, final_actions, friction, load_histories
 from modelplatform.quality import policy_yaml
 from modelplatform.thresholds import propose_thresholds, with_thresholds
 from risk.policy import PolicySpec, load_policy
@@ -28,8 +28,9 @@ from risk.rules.model import RulesetSpec
 policy_cli = typer.Typer(help="Decision policy tools.", no_args_is_help=True)
 console = Console()
 Opt = typer.Option
-History = Annotated[Path, Opt("--history", exists=True, file_okay=False,
-                              help="history directory (`fraudstream model history`): decisions + labels")]
+History = Annotated[list[Path], Opt("--history", exists=True, file_okay=False,
+                                    help="history directory (`fraudstream model history`): decisions + labels; "
+                                         "repeat it to calibrate on several histories as one")]
 RulesOpt = Annotated[Path | None, Opt("--rules", exists=True, dir_okay=False,
                                       help="ruleset YAML (default: FRAUDSTREAM_RULESET_PATH)")]
 PolicyOpt = Annotated[Path | None, Opt("--policy", exists=True, dir_okay=False,
@@ -37,12 +38,12 @@ PolicyOpt = Annotated[Path | None, Opt("--policy", exists=True, dir_okay=False,
 LastDays = Annotated[float | None, Opt("--last-days", min=0.1, help="only the last N days of the history")]
 
 
-def _inputs(history: Path, rules: Path | None, policy: Path | None, last_days: float | None
+def _inputs(history: list[Path], rules: Path | None, policy: Path | None, last_days: float | None
             ) -> tuple[RulesetSpec, PolicySpec, Labelled]:
     configure_logging("warning")
     settings = Settings()
     spec = load_ruleset(rules or settings.ruleset_path)
-    return spec, load_policy(policy or settings.policy_path), load_labelled(history, last_days=last_days)
+    return spec, load_policy(policy or settings.policy_path), load_histories(history, last_days=last_days)
 
 
 def _pct(x: float) -> str:
