@@ -57,23 +57,24 @@ def _lowest_within(scores: np.ndarray, allowed: int) -> float:
     return min(max(float(np.ceil(cut * 10**_DECIMALS) / 10**_DECIMALS), FLOOR), 1.0)
 
 
-def _headroom(policy: PolicySpec, rule_action: np.ndarray, genuine: np.ndarray, branch_paths: list[str]
-              ) -> dict[tuple[str, Action], float]:
-    """(budget scope, action) → the genuine share its rules leave under the cumulative cap, per genuine row."""
-    scopes = np.array([budget_for(policy, p).scope for p in branch_paths], dtype=object)
+def _headroom(policy: PolicySpec, rule_action: np.ndarray, data: Labelled) -> dict[tuple[str, int, Action], float]:
+    """(budget scope, history, action) → the genuine share the rules leave under the cumulative cap."""
+    scopes = np.array([budget_for(policy, p).scope for p in data.branch_paths], dtype=object)
+    history = data.history if data.history is not None else np.zeros(len(data), dtype=np.int16)
     out = {}
     for budget in policy.budgets:
-        rows = genuine & (scopes == budget.scope)
-        n = max(int(rows.sum()), 1)
-        for level in _LEVELS:
-            used = float((rule_action[rows] >= level.severity).sum()) / n
-            out[budget.scope, level] = HEADROOM * budget.at_least(level) - used
+        for rows in data.per_history(~data.fraud & (scopes == budget.scope)):
+            n = max(int(rows.sum()), 1)
+            h = int(history[rows][0]) if rows.any() else 0
+            for level in _LEVELS:
+                used = float((rule_action[rows] >= level.severity).sum()) / n
+                out[budget.scope, h, level] = HEADROOM * budget.at_least(level) - used
     return out
 
 
-def _cut(genuine: np.ndarray, fraud: np.ndarray, allowed: int, default: float, evidence: bool) -> float:
-    """The highest threshold catching every labelled fraud the budget affords; `default` without evidence."""
-    lowest = _lowest_within(genuine, allowed)
+def _cut(lowest: float, fraud: np.ndarray, default: float, evidence: bool) -> float:
+    """The highest threshold catching every labelled fraud that `lowest` (the budget's bound) catches;
+    without evidence, `default` (raised to the bound)."""
     caught = fraud[fraud >= lowest]
     if not evidence or not len(caught):
         return max(default, lowest)
@@ -94,11 +95,12 @@ def _parent(policy: PolicySpec, entries: list[Thresholds], i: int) -> Thresholds
 
 
 def propose_thresholds(policy: PolicySpec, ev: RuleEval, data: Labelled) -> list[ThresholdProposal]:
-    """Entries root first, so that a scoped entry without evidence follows its parent's proposal."""
+    """Entries root first, so that a scoped entry without evidence follows its parent's proposal. With
+    several histories pooled, the budget's bound is the highest of each history's."""
     scores = policy_scores(policy, ev.rule_score(), data)
     rule_action = ev.rule_action()
-    genuine_all = ~data.fraud
-    left = _headroom(policy, rule_action, genuine_all, data.branch_paths)
+    left = _headroom(policy, rule_action, data)
+    history = data.history if data.history is not None else np.zeros(len(data), dtype=np.int16)
     owner = np.array([thresholds_for(policy, path, str(row.get(CHANNEL, ""))).model_dump_json()
                       for path, row in zip(data.branch_paths, data.rows, strict=True)], dtype=object)
     entries = list(policy.thresholds)
@@ -106,7 +108,7 @@ def propose_thresholds(policy: PolicySpec, ev: RuleEval, data: Labelled) -> list
     for i in sorted(range(len(entries)), key=lambda k: _depth(entries[k])):
         entry = entries[i]
         rows = owner == entry.model_dump_json()
-        genuine, fraud = rows & genuine_all, rows & data.fraud
+        genuine, fraud = rows & ~data.fraud, rows & data.fraud
         n_gen = int(genuine.sum())
         if n_gen < MIN_GENUINE:
             out[i] = ThresholdProposal(entry, entry, int(rows.sum()), n_gen, ())
@@ -116,19 +118,21 @@ def propose_thresholds(policy: PolicySpec, ev: RuleEval, data: Labelled) -> list
         evidence = int(fraud.sum()) >= MIN_FRAUD
         scope = budget_for(policy, entry.scope).scope
         cuts: dict[str, float] = {}
-        over: list[str] = []
+        over: set[str] = set()
         ceiling = 1.0
         for level in _LEVELS:
-            share = left[scope, level]
-            if share < 0:
-                over.append(level.value)
             free = rule_action < level.severity
+            lowest = FLOOR
+            for part in data.per_history(genuine):
+                share = left[scope, int(history[part][0]), level]
+                if share < 0:
+                    over.add(level.value)
+                lowest = max(lowest, _lowest_within(scores[part & free], int(np.floor(share * part.sum()))))
             name = level.value.lower()
-            cut = _cut(scores[genuine & free], scores[fraud & free], int(np.floor(share * n_gen)),
-                       getattr(default, name), evidence)
-            ceiling = cuts[name] = min(ceiling, cut)
+            ceiling = cuts[name] = min(ceiling, _cut(lowest, scores[fraud & free], getattr(default, name), evidence))
         proposed = Thresholds.model_validate(entry.model_copy(update=cuts).model_dump())
-        out[i] = ThresholdProposal(entry, proposed, int(rows.sum()), n_gen, tuple(over))
+        out[i] = ThresholdProposal(entry, proposed, int(rows.sum()), n_gen,
+                                   tuple(a.value for a in _LEVELS if a.value in over))
         entries[i] = proposed
     return [out[i] for i in range(len(entries))]
 

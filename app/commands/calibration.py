@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -97,12 +98,22 @@ def rules_calibrate(history: History, rules: RulesOpt = None, policy: PolicyOpt 
         console.print(param_table)
     before = final_actions(pol, evaluate_rules(compile_ruleset(spec), data), data)
     after = final_actions(pol, evaluate_rules(compile_ruleset(apply_proposal(spec, proposal)), data), data)
-    console.print(friction_table({"declared": friction(before, data.fraud), "proposed": friction(after, data.fraud)},
+    console.print(friction_table(_friction_rows({"declared": before, "proposed": after}, data, history),
                                  f"{len(data):,} transactions, {int(data.fraud.sum()):,} fraud; "
                                  f"budget {_budget_text(pol)}"))
     if out is not None:
         out.write_text(proposal.to_yaml(str(rules or Settings().ruleset_path)), encoding="utf-8")
         console.print(f"proposal: {out}")
+
+
+def _friction_rows(actions: dict[str, np.ndarray], data: Labelled, history: list[Path]) -> dict[str, Friction]:
+    """Friction per setting, and per history too when several were pooled (each must keep the budget)."""
+    out = {name: friction(a, data.fraud) for name, a in actions.items()}
+    if len(history) > 1:
+        for i, (path, rows) in enumerate(zip(history, data.per_history(np.ones(len(data), dtype=bool)), strict=True)):
+            out.update({f"{name}, {i + 1}: {path.name}": friction(a[rows], data.fraud[rows])
+                        for name, a in actions.items()})
+    return out
 
 
 def _budget_text(policy: PolicySpec) -> str:
@@ -129,8 +140,8 @@ def policy_calibrate(history: History, rules: RulesOpt = None, policy: PolicyOpt
                       ", ".join(p.over_budget) or "-", style="yellow" if c != n else "")
     console.print(table)
     calibrated = with_thresholds(pol, proposals)
-    console.print(friction_table({"now": friction(final_actions(pol, ev, data), data.fraud),
-                                  "proposed": friction(final_actions(calibrated, ev, data), data.fraud)},
+    console.print(friction_table(_friction_rows({"now": final_actions(pol, ev, data),
+                                                 "proposed": final_actions(calibrated, ev, data)}, data, history),
                                  f"{len(data):,} transactions, {int(data.fraud.sum()):,} fraud; "
                                  f"budget {_budget_text(pol)}"))
     if out is not None:

@@ -56,7 +56,9 @@ def test_calibrate_refuses_a_folder_that_is_not_a_history(tmp_path):
 
 def test_policy_calibrate_pools_repeated_histories(history):
     once = RUNNER.invoke(cli, ["policy", "calibrate", "--history", str(history)])
-    twice = RUNNER.invoke(cli, ["policy", "calibrate", "--history", str(history), "--history", str(history)])
+    twice = RUNNER.invoke(cli, ["policy", "calibrate", "--history", str(history), "--history", str(history)],
+                          env={"COLUMNS": "200"})
     assert once.exit_code == twice.exit_code == 0, twice.output
     count = re.search(r"([\d,]+) transactions", once.output)
     assert count and f"{int(count[1].replace(',', '')) * 2:,} transactions" in twice.output
+    assert "now, 1: history" in twice.output and "proposed, 2: history" in twice.output  # each history's friction
