@@ -47,8 +47,8 @@ def _inputs(history: list[Path], rules: Path | None, policy: Path | None, last_d
     return spec, load_policy(policy or settings.policy_path), load_histories(history, last_days=last_days)
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.2f}%"
+def _pct(x: float, decimals: int = 2) -> str:
+    return f"{x * 100:.{decimals}f}%"
 
 
 def friction_table(rows: dict[str, Friction], title: str) -> Table:
@@ -58,7 +58,7 @@ def friction_table(rows: dict[str, Friction], title: str) -> Table:
         table.add_column(column, justify="right" if column else "left")
     for name, f in rows.items():
         s = f.genuine_share
-        table.add_row(name, _pct(s["CHALLENGE"]), _pct(s["REVIEW"]), _pct(s["BLOCK"]), _pct(f.genuine_not_allowed),
+        table.add_row(name, _pct(s["CHALLENGE"]), _pct(s["REVIEW"]), _pct(s["BLOCK"], 3), _pct(f.genuine_not_allowed),
                       _pct(f.fraud_recall), _pct(f.fraud_block_recall))
     return table
 
