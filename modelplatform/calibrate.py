@@ -9,7 +9,9 @@ CHALLENGE, REVIEW, BLOCK). Calibration proposes, per budget scope:
   cap; the rest is left to the score thresholds (`fraudstream policy calibrate`), so a model can act too.
   BLOCK also needs a precision of at least `MIN_BLOCK_PRECISION`: blocking is only for what is nearly
   always fraud. A rule that fits nowhere, or whose precision is under `MIN_LIFT` times the scope's fraud
-  rate, is proposed for shadow mode: it keeps being measured, it stops costing customers;
+  rate, is proposed for shadow mode: it keeps being measured, it stops costing customers. With several
+  histories pooled (`load_histories`), an action must fit the caps in each history's genuine rows: the
+  history with the most rows must not hide another's friction;
 - a value per numeric parameter (`$name`), from a grid: amount parameters take the scope's own genuine
   amount quantiles (so a bank whose largest payment is 2,600 gets thresholds in its own range), the others
   multiples of their current value (a share, at most 1). The value kept is the one with the best fraud recall
@@ -110,10 +112,10 @@ def _declared(spec: RulesetSpec) -> dict[str, str]:
     return {r.id: SHADOW if r.mode.value == SHADOW else r.action.value for r in spec.rules}
 
 
-def _fits(placed: np.ndarray, genuine: np.ndarray, budget: AlertBudget) -> bool:
-    n = genuine.sum()
-    return all((placed[genuine] >= level.severity).sum() <= RULES_SHARE * budget.at_least(level) * n
-               for level in _LEVELS)
+def _fits(placed: np.ndarray, genuine: list[np.ndarray], budget: AlertBudget) -> bool:
+    """Within the rules' share of every cap, in each history's genuine rows (`genuine`: one mask each)."""
+    return all((placed[g] >= level.severity).sum() <= RULES_SHARE * budget.at_least(level) * g.sum()
+               for g in genuine for level in _LEVELS)
 
 
 def propose_actions(spec: RulesetSpec, ev: RuleEval, data: Labelled, policy: PolicySpec) -> list[RuleProposal]:
@@ -130,6 +132,7 @@ def propose_actions(spec: RulesetSpec, ev: RuleEval, data: Labelled, policy: Pol
         precision = np.divide(fraud_hits, hits, out=np.zeros(len(hits)), where=hits > 0)
         order = sorted(range(len(ev.rule_ids)), key=lambda j: (-precision[j], -fraud_hits[j], ev.rule_ids[j]))
         placed = np.zeros(int(rows.sum()), dtype=np.int8)
+        genuine_each = [g[rows] for g in data.per_history(rows & ~data.fraud)]
         n_gen, n_fraud = max(int(genuine.sum()), 1), max(int(fraud.sum()), 1)
         base_rate = float(fraud.mean())
         for j in order:
@@ -142,7 +145,7 @@ def propose_actions(spec: RulesetSpec, ev: RuleEval, data: Labelled, policy: Pol
                     if level is Action.BLOCK and precision[j] < MIN_BLOCK_PRECISION:
                         continue
                     trial = np.where(hit[:, j], np.maximum(placed, level.severity), placed)
-                    if _fits(trial, genuine, budget):
+                    if _fits(trial, genuine_each, budget):
                         placed, proposed = trial, level.value
                         break
             elif current != SHADOW:

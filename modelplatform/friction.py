@@ -41,6 +41,7 @@ class Labelled:
     times_ms: np.ndarray
     fraud: np.ndarray
     model_score: np.ndarray  # NaN where the decision had no model
+    history: np.ndarray | None = None  # which history each row came from, when several are pooled
     _columns: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)
 
     def columns(self, names: Sequence[str]) -> dict[str, np.ndarray]:
@@ -56,6 +57,12 @@ class Labelled:
     @property
     def has_model(self) -> bool:
         return bool(len(self.model_score)) and not np.isnan(self.model_score).any()
+
+    def per_history(self, mask: np.ndarray) -> list[np.ndarray]:
+        """`mask` split by history: a budget must hold in each history, not only on their sum."""
+        if self.history is None:
+            return [mask]
+        return [mask & (self.history == h) for h in np.unique(self.history[mask])]
 
 
 def load_labelled(root: Path, *, last_days: float | None = None) -> Labelled:
@@ -81,6 +88,22 @@ def load_labelled(root: Path, *, last_days: float | None = None) -> Labelled:
         model.append(decision.model_score)
     return Labelled(rows, paths_, np.array(times, dtype=np.int64), np.array(fraud, dtype=bool),
                     np.array(model, dtype=np.float64))
+
+
+def load_histories(roots: Sequence[Path], *, last_days: float | None = None) -> Labelled:
+    """Several histories as one window (`pooled`); one history as it is."""
+    parts = [load_labelled(root, last_days=last_days) for root in roots]
+    return parts[0] if len(parts) == 1 else pooled(parts)
+
+
+def pooled(parts: Sequence[Labelled]) -> Labelled:
+    """Windows as one (e.g. two data shapes, or two banks), each row marked with its window: rules and
+    thresholds calibrated on it must keep the budget in each window (`Labelled.per_history`), not only on
+    their sum, where the window with the most rows would hide another's friction."""
+    return Labelled([row for p in parts for row in p.rows], [path for p in parts for path in p.branch_paths],
+                    np.concatenate([p.times_ms for p in parts]), np.concatenate([p.fraud for p in parts]),
+                    np.concatenate([p.model_score for p in parts]),
+                    np.concatenate([np.full(len(p), i, dtype=np.int16) for i, p in enumerate(parts)]))
 
 
 @dataclass(frozen=True)

@@ -194,9 +194,9 @@ def record_history(feeds: Iterable[Feed], out: Path, *, sources: StrategySources
 
 def record_simulation(config: SimConfig, out: Path, *, sources: StrategySources) -> HistoryMeta:
     """Simulate `config` and record it (deterministic for the config's seed)."""
-    origin = Origin(source=f"simulate(seed={config.seed}, customers={config.customers}, days={config.days:g}, "
-                           f"fraud_rate={config.fraud_rate:g})", seed=config.seed, customers=config.customers,
-                    start_ms=config.start_ms, end_ms=config.end_ms)
+    origin = Origin(source=f"simulate(world={config.world}, seed={config.seed}, customers={config.customers}, "
+                           f"days={config.days:g}, fraud_rate={config.fraud_rate:g})",
+                    seed=config.seed, customers=config.customers, start_ms=config.start_ms, end_ms=config.end_ms)
     return record_history((as_input(r) for r in simulate(config)), out, sources=sources, origin=origin)
 
 

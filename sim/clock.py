@@ -8,7 +8,7 @@ CHINA_TZ = timezone(timedelta(hours=8), "CST")
 HOUR_MS = 3_600_000
 MINUTE_MS = 60_000
 _LOCAL_EPOCH = datetime(1970, 1, 1, tzinfo=UTC).astimezone(CHINA_TZ)
-_OFFSET_MS = 8 * HOUR_MS
+BANK_OFFSET_MS = 8 * HOUR_MS  # China time (the bank's zone) ahead of UTC
 _UTC_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -19,12 +19,17 @@ def iso(ms: int) -> str:
 
 def local_hour(ms: int) -> int:
     """Hour of day (0-23) in China time: the customers' daily rhythm follows local clocks."""
-    return ((ms + _OFFSET_MS) // HOUR_MS) % 24
+    return ((ms + BANK_OFFSET_MS) // HOUR_MS) % 24
+
+
+def local_midnight(ms: int) -> int:
+    """Start (epoch ms) of the China-time day holding `ms`: daily schedules are laid on local clocks."""
+    return ms - (ms + BANK_OFFSET_MS) % 86_400_000
 
 
 def is_weekend(ms: int) -> bool:
     """Saturday or Sunday in China time (1970-01-01 was a Thursday)."""
-    day = (ms + _OFFSET_MS) // 86_400_000
+    day = (ms + BANK_OFFSET_MS) // 86_400_000
     return (day + 3) % 7 >= 5
 
 

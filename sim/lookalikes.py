@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from sim.amounts import one_amount
+from sim.clock import BANK_OFFSET_MS, local_midnight
 from sim.config import DAY_MS, SimConfig
 from sim.geo import FAR_PLACES, jitter
 from sim.labels import FALSE_COMPLAINT, GENUINE
@@ -22,7 +23,6 @@ NEW_PHONE_PURCHASE_PER_DAY = 1 / 300
 TRAVEL_PURCHASE_PER_DAY = 1 / 250
 SALARY_BURST_SHARE = 0.04  # of active adults, on each salary day
 SALARY_DAYS = (10, 25)  # day of month (bank time)
-BANK_OFFSET_MS = 8 * 3_600_000
 
 
 class Lookalikes:
@@ -53,8 +53,7 @@ class Lookalikes:
 
     def _when(self, start_ms: int, end_ms: int) -> int:
         """Daytime in the bank's zone (08:00-21:00) within the chunk."""
-        day = start_ms - (start_ms + BANK_OFFSET_MS) % DAY_MS
-        t = day + int(self.rng.uniform(8, 21) * 3_600_000)
+        t = local_midnight(start_ms) + int(self.rng.uniform(8, 21) * 3_600_000)
         return min(max(t, start_ms), end_ms - 3_600_000)
 
     def _tx(self, t: int, c: Customer, channel: str, tx_type: str, amount: float, counterparty: dict,

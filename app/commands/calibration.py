@@ -10,6 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import numpy as np
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -18,7 +19,7 @@ from app.logs import configure_logging
 from app.progress import progress_bar
 from app.settings import Settings
 from modelplatform.calibrate import Proposal, apply_proposal, calibrate, tunable_params
-from modelplatform.friction import Friction, Labelled, evaluate_rules, final_actions, friction, load_labelled
+from modelplatform.friction import Friction, Labelled, evaluate_rules, final_actions, friction, load_histories
 from modelplatform.quality import policy_yaml
 from modelplatform.thresholds import propose_thresholds, with_thresholds
 from risk.policy import PolicySpec, load_policy
@@ -28,8 +29,9 @@ from risk.rules.model import RulesetSpec
 policy_cli = typer.Typer(help="Decision policy tools.", no_args_is_help=True)
 console = Console()
 Opt = typer.Option
-History = Annotated[Path, Opt("--history", exists=True, file_okay=False,
-                              help="history directory (`fraudstream model history`): decisions + labels")]
+History = Annotated[list[Path], Opt("--history", exists=True, file_okay=False,
+                                    help="history directory (`fraudstream model history`): decisions + labels; "
+                                         "repeat it to calibrate on several histories as one")]
 RulesOpt = Annotated[Path | None, Opt("--rules", exists=True, dir_okay=False,
                                       help="ruleset YAML (default: FRAUDSTREAM_RULESET_PATH)")]
 PolicyOpt = Annotated[Path | None, Opt("--policy", exists=True, dir_okay=False,
@@ -37,16 +39,16 @@ PolicyOpt = Annotated[Path | None, Opt("--policy", exists=True, dir_okay=False,
 LastDays = Annotated[float | None, Opt("--last-days", min=0.1, help="only the last N days of the history")]
 
 
-def _inputs(history: Path, rules: Path | None, policy: Path | None, last_days: float | None
+def _inputs(history: list[Path], rules: Path | None, policy: Path | None, last_days: float | None
             ) -> tuple[RulesetSpec, PolicySpec, Labelled]:
     configure_logging("warning")
     settings = Settings()
     spec = load_ruleset(rules or settings.ruleset_path)
-    return spec, load_policy(policy or settings.policy_path), load_labelled(history, last_days=last_days)
+    return spec, load_policy(policy or settings.policy_path), load_histories(history, last_days=last_days)
 
 
-def _pct(x: float) -> str:
-    return f"{x * 100:.2f}%"
+def _pct(x: float, decimals: int = 2) -> str:
+    return f"{x * 100:.{decimals}f}%"
 
 
 def friction_table(rows: dict[str, Friction], title: str) -> Table:
@@ -56,7 +58,7 @@ def friction_table(rows: dict[str, Friction], title: str) -> Table:
         table.add_column(column, justify="right" if column else "left")
     for name, f in rows.items():
         s = f.genuine_share
-        table.add_row(name, _pct(s["CHALLENGE"]), _pct(s["REVIEW"]), _pct(s["BLOCK"]), _pct(f.genuine_not_allowed),
+        table.add_row(name, _pct(s["CHALLENGE"]), _pct(s["REVIEW"]), _pct(s["BLOCK"], 3), _pct(f.genuine_not_allowed),
                       _pct(f.fraud_recall), _pct(f.fraud_block_recall))
     return table
 
@@ -96,12 +98,22 @@ def rules_calibrate(history: History, rules: RulesOpt = None, policy: PolicyOpt 
         console.print(param_table)
     before = final_actions(pol, evaluate_rules(compile_ruleset(spec), data), data)
     after = final_actions(pol, evaluate_rules(compile_ruleset(apply_proposal(spec, proposal)), data), data)
-    console.print(friction_table({"declared": friction(before, data.fraud), "proposed": friction(after, data.fraud)},
+    console.print(friction_table(_friction_rows({"declared": before, "proposed": after}, data, history),
                                  f"{len(data):,} transactions, {int(data.fraud.sum()):,} fraud; "
                                  f"budget {_budget_text(pol)}"))
     if out is not None:
         out.write_text(proposal.to_yaml(str(rules or Settings().ruleset_path)), encoding="utf-8")
         console.print(f"proposal: {out}")
+
+
+def _friction_rows(actions: dict[str, np.ndarray], data: Labelled, history: list[Path]) -> dict[str, Friction]:
+    """Friction per setting, and per history too when several were pooled (each must keep the budget)."""
+    out = {name: friction(a, data.fraud) for name, a in actions.items()}
+    if len(history) > 1:
+        for i, (path, rows) in enumerate(zip(history, data.per_history(np.ones(len(data), dtype=bool)), strict=True)):
+            out.update({f"{name}, {i + 1}: {path.name}": friction(a[rows], data.fraud[rows])
+                        for name, a in actions.items()})
+    return out
 
 
 def _budget_text(policy: PolicySpec) -> str:
@@ -128,8 +140,8 @@ def policy_calibrate(history: History, rules: RulesOpt = None, policy: PolicyOpt
                       ", ".join(p.over_budget) or "-", style="yellow" if c != n else "")
     console.print(table)
     calibrated = with_thresholds(pol, proposals)
-    console.print(friction_table({"now": friction(final_actions(pol, ev, data), data.fraud),
-                                  "proposed": friction(final_actions(calibrated, ev, data), data.fraud)},
+    console.print(friction_table(_friction_rows({"now": final_actions(pol, ev, data),
+                                                 "proposed": final_actions(calibrated, ev, data)}, data, history),
                                  f"{len(data):,} transactions, {int(data.fraud.sum()):,} fraud; "
                                  f"budget {_budget_text(pol)}"))
     if out is not None:

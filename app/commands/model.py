@@ -73,6 +73,8 @@ def history_cmd(
     customers: Annotated[int, typer.Option(min=10, help="simulated customers")] = 3000,
     seed: Annotated[int, typer.Option(help="simulation seed")] = 7,
     fraud_rate: Annotated[float, typer.Option(min=0.0, max=0.2, help="target share of fraud")] = 0.01,
+    world: Annotated[str, typer.Option(help="simulated world: 'bank' (e-banking) or 'cards' (card payments at "
+                                            "merchant terminals)")] = "bank",
     input_path: Annotated[Path | None, typer.Option("--input", exists=True, dir_okay=False,
                                                     help="build from this file instead of simulating: simulator "
                                                          "JSONL, or JSONL/CSV/Parquet transactions")] = None,
@@ -98,8 +100,8 @@ def history_cmd(
             raise opts.dry_run_exit(source, console)
         sources = shipped_sources(settings, champion=_read_optional(champion), challenger=_read_optional(challenger))
         if source is None:
-            meta = record_simulation(SimConfig(seed=seed, customers=customers, days=days, fraud_rate=fraud_rate),
-                                     out, sources=sources)
+            meta = record_simulation(SimConfig(seed=seed, customers=customers, days=days, fraud_rate=fraud_rate,
+                                               world=world), out, sources=sources)
         else:
             meta = history_from_file(source, out, sources)
     except (AppError, PlatformError, SimError) as err:

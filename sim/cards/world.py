@@ -16,7 +16,7 @@ import numpy as np
 
 from sim.amounts import fmt
 from sim.cards.names import CARD_SCENARIO_WEIGHTS
-from sim.clock import iso
+from sim.clock import iso, local_midnight
 from sim.config import DAY_MS, SimConfig
 from sim.records import SimRecord
 
@@ -30,7 +30,6 @@ CARD_BASE, CUSTOMER_BASE, TERMINAL_BASE, ONLINE_BASE = 622_100_000, 10_000, 80_0
 LABEL_DELAY_MS = 7 * DAY_MS  # verdicts arrive about a week late
 GENUINE = "genuine"
 FALSE_COMPLAINT = "false_complaint"
-BANK_OFFSET_MS = 8 * HOUR_MS
 
 
 @dataclass(slots=True)
@@ -109,10 +108,12 @@ class CardWorld:
 
     # --- genuine ------------------------------------------------------------------------------------
     def _daytime(self, rng: np.random.Generator, day_start: int, n: int) -> np.ndarray:
+        """`n` times on the local clock of the day starting at `day_start` (a China-time midnight)."""
         hours = np.clip(rng.normal(14.5, 3.5, n), 6.5, 23.5)
         return day_start + (hours * HOUR_MS).astype(np.int64)
 
     def genuine_day(self, day_start: int) -> int:
+        """The payments of the local day starting at `day_start`, those inside the configured window only."""
         rng, cfg = self.rng, self.config
         counts = rng.poisson([c.rate for c in self.cards])
         made = 0
@@ -123,6 +124,8 @@ class CardWorld:
         for i in np.flatnonzero(counts).tolist():
             card = self.cards[i]
             for t in sorted(self._daytime(rng, day_start, int(counts[i])).tolist()):
+                if not cfg.start_ms <= t < cfg.end_ms:
+                    continue  # a first or last day cut by the window
                 away = self.trip_until[i] > t
                 u = rng.random()
                 if away:
@@ -197,18 +200,22 @@ class CardWorld:
 
 
 def simulate_cards(config: SimConfig) -> Iterator[SimRecord]:
-    """The card world's records in non-decreasing delivery time, like `sim.engine.simulate`."""
+    """The card world's records in non-decreasing delivery time, like `sim.engine.simulate`.
+
+    Days run midnight to midnight China time, whatever the configured start: hours of the day are local
+    (the bank's clock), as `tx.hour` and the export's naive times read them."""
     world = CardWorld(config)
     names, probs = config.scenario_table(CARD_SCENARIO_WEIGHTS)
     odds = config.fraud_odds
     budget = 0.0
-    day = config.start_ms
+    day = local_midnight(config.start_ms)
     while day < config.end_ms:
         budget += world.genuine_day(day) * odds
+        first, last = max(day, config.start_ms), min(day + DAY_MS, config.end_ms) - 1
         while budget > 0:
             name = names[int(world.fraud_rng.choice(len(names), p=probs))]
             hour = world.fraud_rng.uniform(0, 24) if name == "lost_card_spree" else world.fraud_rng.uniform(8, 22)
-            budget -= getattr(world, name)(day + int(hour * HOUR_MS))
+            budget -= getattr(world, name)(min(max(day + int(hour * HOUR_MS), first), last))
         day += DAY_MS
         yield from world.drain_before(day - 2 * HOUR_MS)
     yield from world.drain_before(None)

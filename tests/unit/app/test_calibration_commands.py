@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import yaml
 from typer.testing import CliRunner
@@ -50,3 +52,13 @@ def test_calibrate_refuses_a_folder_that_is_not_a_history(tmp_path):
     result = RUNNER.invoke(cli, ["rules", "calibrate", "--history", str(tmp_path)])
     assert result.exit_code != 0
     assert "not a history directory" in str(result.exception) or "not a history directory" in result.output
+
+
+def test_policy_calibrate_pools_repeated_histories(history):
+    once = RUNNER.invoke(cli, ["policy", "calibrate", "--history", str(history)])
+    twice = RUNNER.invoke(cli, ["policy", "calibrate", "--history", str(history), "--history", str(history)],
+                          env={"COLUMNS": "200"})
+    assert once.exit_code == twice.exit_code == 0, twice.output
+    count = re.search(r"([\d,]+) transactions", once.output)
+    assert count and f"{int(count[1].replace(',', '')) * 2:,} transactions" in twice.output
+    assert "now, 1: history" in twice.output and "proposed, 2: history" in twice.output  # each history's friction

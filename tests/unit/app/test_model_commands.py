@@ -69,6 +69,15 @@ def test_history_from_a_file_names_the_file_not_a_seed(foreign_history):
     assert meta.seed is None and str(files.transactions) in meta.source and str(files.labels) in meta.source
 
 
+def test_history_simulates_the_card_world_on_request(tmp_path):
+    result = RUNNER.invoke(cli, ["history", "--world", "cards", "--customers", "40", "--days", "1", "--seed", "3",
+                                 "--out", str(tmp_path / "h")])
+    assert result.exit_code == 0, result.output
+    assert "world=cards" in HistoryPaths(tmp_path / "h").read_meta().source
+    first = json.loads((tmp_path / "h" / "decisions.jsonl").read_text(encoding="utf-8").splitlines()[0])
+    assert first["features"]["tx.counterparty_kind"] == "merchant" and first["account_id"].isdigit()  # a card number
+
+
 def test_history_dry_run_maps_without_recording(foreign_history, tmp_path):
     _, files = foreign_history
     result = RUNNER.invoke(cli, ["history", "--input", str(files.transactions), "--mapping", str(files.mapping),

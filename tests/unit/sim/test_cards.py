@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import csv
-from datetime import datetime, timedelta, timezone
+from collections import Counter
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from sim import SimConfig, simulate
+from sim import DEFAULT_START_MS, SimConfig, simulate
 from sim.cards.export import write_card_export
 from sim.cards.names import CARD_SCENARIO_WEIGHTS
 from sim.cards.world import MAX_CARD_CNY
+from sim.clock import local_hour, local_midnight
 from sim.exceptions import SimConfigError
 
 CONFIG = SimConfig(world="cards", seed=3, customers=600, days=6.0, fraud_rate=0.03)
@@ -40,6 +42,24 @@ def test_every_pattern_occurs_and_records_come_in_delivery_order(records) -> Non
     assert set(CARD_SCENARIO_WEIGHTS) <= scenarios
     times = [r.deliver_at_ms for r in records]
     assert times == sorted(times)
+
+
+def test_card_payments_keep_local_daytime_hours_whatever_the_start() -> None:
+    """Days are laid on the bank's clock: a start at UTC midnight (08:00 China time) must not move the
+    afternoon peak to 22:30, nor put payments before the start or after the end."""
+    utc_midnight = int(datetime(2025, 3, 1, tzinfo=UTC).timestamp() * 1000)
+    config = SimConfig(world="cards", seed=9, customers=300, days=3.0, fraud_rate=0.0, start_ms=utc_midnight)
+    times = [r.event_time_ms for r in simulate(config) if r.kind == "transaction"]
+    hours = Counter(local_hour(t) for t in times)
+    assert 11 <= hours.most_common(1)[0][0] <= 17
+    assert sum(hours[h] for h in range(6)) < 0.01 * len(times)
+    assert config.start_ms <= min(times) and max(times) < config.end_ms
+
+
+def test_local_midnight_is_the_china_day_start() -> None:
+    assert local_midnight(DEFAULT_START_MS) == DEFAULT_START_MS  # 2025-01-01T00:00+08:00
+    assert local_midnight(DEFAULT_START_MS + 23 * 3_600_000) == DEFAULT_START_MS
+    assert local_midnight(DEFAULT_START_MS - 1) == DEFAULT_START_MS - 86_400_000
 
 
 def test_a_compromised_terminal_charges_many_cards(records) -> None:
