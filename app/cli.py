@@ -9,7 +9,8 @@ from typing import Annotated
 
 import typer
 
-import app.startup  # noqa: F401 - starts the worker's start-up timeline
+import app.startup  # starts the worker's start-up timeline
+import app.third_party_warnings  # noqa: F401 - before anything imports Quix Streams
 from app.commands.settings_options import Bootstrap, Prefix, setting_option, settings_from
 
 cli = typer.Typer(help="Real-time fraud detection on Kafka (Quix Streams or Faust).", no_args_is_help=True,
