@@ -28,7 +28,13 @@ def run_worker(settings: Settings) -> None:
                 restart_in_place(settings, error)
             raise
         return
-    import faust  # the Quix Streams worker never imports Faust (about a second of its start)
+    asyncio.run(ensure_topics(settings))
+    settings.datadir.mkdir(parents=True, exist_ok=True)
+    from app.control.start import compile_in_background, start_holder
+
+    # the control topic's round trips and the compile overlap importing Faust (about a second of its start)
+    compiling = compile_in_background(lambda: start_holder(settings))
+    import faust  # the Quix Streams worker never imports Faust
 
     from app.faust_app import build_app
 
@@ -36,8 +42,6 @@ def run_worker(settings: Settings) -> None:
         import mode.loop
 
         mode.loop.use("uvloop")  # a faster event loop: the worker is bound by per-message asyncio overhead
-    asyncio.run(ensure_topics(settings))
-    settings.datadir.mkdir(parents=True, exist_ok=True)
-    app = build_app(settings)
+    app = build_app(settings, compiling.result())
     worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()
