@@ -15,13 +15,13 @@ from collections import Counter
 from dataclasses import dataclass
 
 import structlog
-from aiokafka import AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
 from app.control.active import active_sources
 from app.control.exceptions import ControlError
 from app.control.holder import StrategyHolder
-from app.control.reader import control_consumer
+from app.control.reader import control_consumer, from_the_start
 from app.control.records import ControlState, Refusal
 from app.settings import Settings
 from risk.rules import RulesetLimitError
@@ -85,12 +85,9 @@ class ControlPlane:
         await consumer.start()
         await producer.start()
         try:
-            partition = TopicPartition(self.topic, 0)
-            consumer.assign([partition])
-            await consumer.seek_to_beginning(partition)
+            partition, end = await from_the_start(consumer, self.topic)
             # re-read from the start: rebuild, never double-apply
             self._state = ControlState(self._state.token, self._settings.control_max_record_bytes)
-            end = (await consumer.end_offsets([partition]))[partition]
             changed = False
             while True:
                 batch = await consumer.getmany(timeout_ms=500)
