@@ -170,8 +170,9 @@ def start_services(settings: Settings, holder: StrategyHolder, pipeline: QuixPip
     mark("web")
 
 
-def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
-    compiling = compile_in_background(lambda: holder or start_holder(settings))
+def run_quix_worker(settings: Settings, compiling: Future[StrategyHolder] | None = None) -> None:
+    """`compiling`: the strategy `app.control.start` is building (started here when not given)."""
+    compiling = compiling or compile_in_background(lambda: start_holder(settings))
     acked = AckedPositions()
 
     def processed(topic: str, partition: int, offset: int) -> None:

@@ -8,7 +8,6 @@ from aiokafka import AIOKafkaConsumer, TopicPartition
 
 from app.control.exceptions import ControlError
 from app.control.records import ControlState
-from app.kafka_io import topic_partitions
 from app.settings import Settings
 
 OnRefused = Callable[[int, bytes | None, ControlError], None]  # offset, key, why
@@ -38,11 +37,11 @@ async def read_control(settings: Settings, token: str | None, on_refused: OnRefu
     """Fold the whole topic (`ControlState.fold`: refused records are skipped and handed to `on_refused`)."""
     state = ControlState(token, settings.control_max_record_bytes)
     topic = settings.topic("fraudstream-control")
-    if await topic_partitions(settings.bootstrap_servers, topic) is None:
-        return state  # nothing was ever published (the topic is created with the pipeline's topics)
     consumer = control_consumer(settings)
     try:
         await consumer.start()
+        if topic not in await consumer.topics():
+            return state  # nothing was ever published (the topic is created with the pipeline's topics)
         partition, end = await from_the_start(consumer, topic)
         while end and await consumer.position(partition) < end:
             batch = await consumer.getmany(partition, timeout_ms=1000)
