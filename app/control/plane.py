@@ -1,7 +1,9 @@
 """Every worker reads the whole control topic (no consumer group) and swaps its strategy atomically.
 
 A worker that receives an invalid artifact keeps its last good version and logs why; it never applies
-half a change. The topic is compacted, so a new worker rebuilds the current state from it at start.
+half a change. The topic is compacted, so a new worker rebuilds the current state from it at start. A worker
+starts on the active versions already (`app.control.start`), so this re-read applies only once it reaches the
+topic's end, finds the same sources and compiles nothing.
 Nothing read here can stop a worker: a record that cannot be read, verified or applied is logged, counted
 (`control.refused.<code>` on /metrics) and dead-lettered with its position, then skipped.
 """

@@ -59,8 +59,10 @@ def test_active_versions_that_do_not_compile_start_the_worker_on_the_files(files
 
 
 def test_without_the_admin_token_the_files_are_the_strategy_and_nothing_is_read(files):
-    holder = start_holder(Settings(bootstrap_servers="127.0.0.1:1"))  # nothing listens there
+    with capture_logs() as logs:
+        holder = start_holder(Settings(bootstrap_servers="127.0.0.1:1"))  # nothing listens there
     assert holder.sources == files
+    assert not [entry for entry in logs if entry["event"].startswith("control.")]  # no read was tried
 
 
 def test_a_broker_that_does_not_answer_in_time_starts_the_worker_on_the_files(files):
