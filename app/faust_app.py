@@ -17,6 +17,7 @@ from agents.parking import Parking
 from agents.register import register_agents
 from app import faust_parking, kafka_transport
 from app.control import ControlPlane, StrategyHolder
+from app.control.start import start_holder
 from app.metrics import CONTENT_TYPE
 from app.observability import observe_worker
 from app.offset_gaps import GapReport, OffsetGap, find_gaps, gap_ahead
@@ -59,7 +60,7 @@ def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust
     unsent = UnsentChangelog()  # table keys whose changelog record was refused: sent again before a retry
     guard = DeliveryGuard(on_failure=faust_parking.attach(app, parking, settings.parked_retry_s, unsent).on_failure)
     kafka_transport.set_delivery_guard(app, guard)
-    holder = holder or StrategyHolder.from_files(settings)
+    holder = holder or start_holder(settings)
     tables = define_tables(app, settings.partitions, settings.store_sizing(), guard, unsent)
     pipeline = register_agents(app, settings.pipeline_config(), tables, holder.current, guard, parking)
     control = ControlPlane(settings, holder, pipeline.counters.counts)

@@ -9,7 +9,7 @@ import sys
 import threading
 from collections.abc import Callable
 from concurrent.futures import Future
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 from quixstreams.models.topics import TopicManager
@@ -18,6 +18,7 @@ from quixstreams.state.rocksdb import RocksDBOptions
 from agents.parking import Parking
 from agents.quix_dataframes import QuixPipeline, build_dataframes
 from app.control import ControlPlane, StrategyHolder
+from app.control.start import compile_in_background, start_holder
 from app.localkafka import wait_ready
 from app.observability import observe_worker
 from app.offset_gaps import GapReport, ReadPositions, find_gaps, gap_ahead
@@ -30,7 +31,6 @@ from app.web import serve
 from tables.state import MIB
 
 log = structlog.get_logger(__name__)
-T = TypeVar("T")
 
 
 def build_application(settings: Settings, on_processed: Callable[[str, int, int], None] | None = None,
@@ -151,21 +151,6 @@ class RunningGaps:
             _send(self.settings, self.report.records([gap]))
 
 
-def compile_in_background(build: Callable[[], T]) -> Future[T]:
-    """The strategy, compiled on a thread of its own: a restart spends the compile's CPU while the main thread
-    waits on the broker (group join, watermarks) and on fsync (opening the state stores), not before them."""
-    done: Future[T] = Future()
-
-    def run() -> None:
-        try:
-            done.set_result(build())
-        except BaseException as error:  # handed to whoever waits: the worker stops with it
-            done.set_exception(error)
-
-    threading.Thread(target=run, name="compile", daemon=True).start()
-    return done
-
-
 def start_services(settings: Settings, holder: StrategyHolder, pipeline: QuixPipeline, app: ObservedApplication,
                    acked: AckedPositions, parking: Parking | None) -> None:
     """The control plane, offsets monitor and web server, once the strategy they report on is compiled."""
@@ -185,8 +170,9 @@ def start_services(settings: Settings, holder: StrategyHolder, pipeline: QuixPip
     mark("web")
 
 
-def run_quix_worker(settings: Settings, holder: StrategyHolder | None = None) -> None:
-    compiling = compile_in_background(lambda: holder or StrategyHolder.from_files(settings))
+def run_quix_worker(settings: Settings, compiling: Future[StrategyHolder] | None = None) -> None:
+    """`compiling`: the strategy `app.control.start` is building (started here when not given)."""
+    compiling = compiling or compile_in_background(lambda: start_holder(settings))
     acked = AckedPositions()
 
     def processed(topic: str, partition: int, offset: int) -> None:

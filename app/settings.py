@@ -91,6 +91,11 @@ class Settings(BaseSettings):
         default=16 * 1024 * 1024, ge=64 * 1024, le=256 * 1024 * 1024,
         description="largest control record (a ruleset with its lists inlined, a model); records travel gzip-"
                     "compressed, larger ones are refused at once by the CLI and by workers")
+    control_start_timeout_s: float = Field(
+        default=10.0, gt=0, le=600,
+        description="how long a starting worker waits to read the control topic before it decides anything; "
+                    "past it, it starts on the files and the control plane swaps in the published versions "
+                    "once it reads them")
     rules_max_rules: int = Field(
         default=DEFAULT_RULESET_LIMITS.max_rules, ge=1,
         description="most rules in one ruleset; a larger one is refused at once (too_many_rules) by rules "

@@ -13,6 +13,11 @@ from app.topics import ensure_topics
 def run_worker(settings: Settings) -> None:
     configure_logging(settings.log_level)
     mark("settings", engine=settings.engine)
+    from app.control.start import compile_in_background, start_holder
+
+    # the control topic's round trips and the compile overlap creating the topics and importing the engine (on a
+    # first start ever the control topic may not exist yet: then nothing was published, and the files are used)
+    compiling = compile_in_background(lambda: start_holder(settings))
     if settings.engine == "quix":
         asyncio.run(ensure_topics(settings))
         mark("topics")
@@ -22,7 +27,7 @@ def run_worker(settings: Settings) -> None:
         mark("imports")
 
         try:
-            run_quix_worker(settings)
+            run_quix_worker(settings, compiling)
         except Exception as error:
             if is_broker_failure(error):
                 restart_in_place(settings, error)
@@ -38,6 +43,6 @@ def run_worker(settings: Settings) -> None:
         mode.loop.use("uvloop")  # a faster event loop: the worker is bound by per-message asyncio overhead
     asyncio.run(ensure_topics(settings))
     settings.datadir.mkdir(parents=True, exist_ok=True)
-    app = build_app(settings)
+    app = build_app(settings, compiling.result())
     worker = faust.Worker(app, loglevel=settings.log_level.upper(), quiet=True, redirect_stdouts=False)
     worker.execute_from_commandline()

@@ -6,6 +6,7 @@ from app.exceptions import AppError
 from schemas.dead_letter import DeadLetterCode
 
 ADMIN_TOKEN_MISSING = "admin_token_missing"  # noqa: S105 - an error code, not a secret
+ARTIFACT_MISSING = "control_artifact_missing"  # an active pointer names an artifact the topic lacks
 
 
 class ControlError(AppError):

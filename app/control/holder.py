@@ -20,13 +20,7 @@ class StrategyHolder:
 
     @classmethod
     def from_files(cls, settings: Settings) -> StrategyHolder:
-        limits = settings.ruleset_limits()
-        return cls(StrategySources(
-            ruleset=bundle(settings.ruleset_path, limits),
-            ruleset_source=str(settings.ruleset_path),
-            policy=settings.policy_path.read_text(),
-            responses=settings.responses_path.read_text(),
-        ), limits)
+        return cls(file_sources(settings), settings.ruleset_limits())
 
     @property
     def sources(self) -> StrategySources:
@@ -46,3 +40,13 @@ class StrategyHolder:
         versions = self._current[0].versions
         return {"ruleset": versions.ruleset, "policy": versions.policy, "model": versions.model,
                 "challenger": versions.challenger}
+
+
+def file_sources(settings: Settings) -> StrategySources:
+    """The shipped (or configured) ruleset, policy and responses: the strategy until one is published."""
+    return StrategySources(
+        ruleset=bundle(settings.ruleset_path, settings.ruleset_limits()),
+        ruleset_source=str(settings.ruleset_path),
+        policy=settings.policy_path.read_text(),
+        responses=settings.responses_path.read_text(),
+    )

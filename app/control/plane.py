@@ -1,7 +1,9 @@
 """Every worker reads the whole control topic (no consumer group) and swaps its strategy atomically.
 
 A worker that receives an invalid artifact keeps its last good version and logs why; it never applies
-half a change. The topic is compacted, so a new worker rebuilds the current state from it at start.
+half a change. The topic is compacted, so a new worker rebuilds the current state from it at start. A worker
+starts on the active versions already (`app.control.start`), so this re-read applies only once it reaches the
+topic's end, finds the same sources and compiles nothing.
 Nothing read here can stop a worker: a record that cannot be read, verified or applied is logged, counted
 (`control.refused.<code>` on /metrics) and dead-lettered with its position, then skipped.
 """
@@ -13,23 +15,21 @@ import dataclasses
 import time
 from collections import Counter
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from agents.dead_letter import KEY_LIMIT_BYTES, dead_letter_bytes
+from app.control.active import active_sources
 from app.control.exceptions import ControlError
 from app.control.holder import StrategyHolder
+from app.control.reader import control_consumer, from_the_start
 from app.control.records import ControlState, Refusal
 from app.settings import Settings
-from modelplatform.deploy import NO_MODEL
 from risk.rules import RulesetLimitError
 
 log = structlog.get_logger(__name__)
 
-_SOURCE_FIELD = {"ruleset": "ruleset", "policy": "policy", "responses": "responses",
-                 "model-champion": "champion", "model-challenger": "challenger"}
 _RETRY_S = 2.0
 
 
@@ -82,26 +82,26 @@ class ControlPlane:
                 await asyncio.sleep(_RETRY_S)
 
     async def _follow(self) -> None:
-        consumer = AIOKafkaConsumer(bootstrap_servers=self._settings.bootstrap_servers, group_id=None,
-                                    enable_auto_commit=False, auto_offset_reset="earliest",
-                                    max_partition_fetch_bytes=self._settings.control_max_record_bytes + 65536)
+        consumer = control_consumer(self._settings)
         producer = AIOKafkaProducer(bootstrap_servers=self._settings.bootstrap_servers, acks="all")
         await consumer.start()
         await producer.start()
         try:
-            partition = TopicPartition(self.topic, 0)
-            consumer.assign([partition])
-            await consumer.seek_to_beginning(partition)
+            partition, end = await from_the_start(consumer, self.topic)
             # re-read from the start: rebuild, never double-apply
             self._state = ControlState(self._state.token, self._settings.control_max_record_bytes)
-            end = (await consumer.end_offsets([partition]))[partition]
+            changed = False
             while True:
                 batch = await consumer.getmany(timeout_ms=500)
                 messages = [ControlMessage(r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
                             for records in batch.values() for r in records]
-                if messages and self.ingest(messages):
+                changed |= bool(messages) and self.ingest(messages)
+                # applied only once read to the end: a worker that started on the active versions
+                # (`app.control.start`) never passes through older ones while this re-reads the topic
+                if changed and await consumer.position(partition) >= end:
                     # compiling a large ruleset takes a while: off the event loop, so decisions go on (Faust)
                     await asyncio.to_thread(self.apply)
+                    changed = False
                 await self._dead_letter(producer)
                 if not self.caught_up and await consumer.position(partition) >= end:
                     self.caught_up = True
@@ -134,19 +134,11 @@ class ControlPlane:
 
     def _apply(self) -> None:
         sources = self._holder.sources
-        updates: dict[str, Any] = {}  # StrategySources field -> new text (None: no model)
-        for kind, version in self._state.active_versions().items():
-            if kind.startswith("model-") and version == NO_MODEL:
-                updates[_SOURCE_FIELD[kind]] = None
-                continue
-            artifact = self._state.artifacts.get(f"artifact:{kind}:{version}")
-            if artifact is None:
-                self._refuse(f"{kind} {version} is active but its artifact is missing from the control topic")
-                return
-            updates[_SOURCE_FIELD[kind]] = artifact.body
-            if kind == "ruleset":
-                updates["ruleset_source"] = f"control:{kind}:{version}"
-        candidate = dataclasses.replace(sources, **updates)
+        try:
+            candidate = active_sources(self._state, sources)
+        except ControlError as err:  # a pointer to an artifact not (yet) read: keep the current strategy
+            self._refuse(str(err))
+            return
         if candidate == sources:
             return
         self._holder.replace(candidate, self._settings.ruleset_limits())

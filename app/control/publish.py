@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import time
 
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
+from aiokafka import AIOKafkaProducer
 
 from app.control.exceptions import ADMIN_TOKEN_MISSING, ControlError
-from app.control.records import ControlRecord, ControlState, Kind, Refusal, sign
-from app.kafka_io import topic_partitions
+from app.control.reader import read_control
+from app.control.records import ControlRecord, Kind, Refusal, sign
 from app.settings import Settings
 
 
@@ -39,7 +39,7 @@ async def _send(settings: Settings, records: list[tuple[str, ControlRecord]]) ->
 
 async def _pointer_time(settings: Settings, token: str) -> int:
     """Newer than every pointer on the topic, so workers honour it even when this machine's clock is behind."""
-    state = await _read(settings, token)
+    state = await read_control(settings, token)
     return state.next_published_at_ms(int(time.time() * 1000))
 
 
@@ -65,29 +65,5 @@ async def read_state(settings: Settings) -> tuple[list[ControlRecord], dict[str,
     token set, only records whose signature verifies count; reading needs no token, and without one the
     records are taken as they stand (for diff, list and history; nothing read this way is applied)."""
     token = settings.admin_token.get_secret_value() if settings.admin_token else None
-    state = await _read(settings, token or None)
+    state = await read_control(settings, token or None)
     return sorted(state.artifacts.values(), key=lambda r: r.published_at_ms), dict(state.pointers)
-
-
-async def _read(settings: Settings, token: str | None) -> ControlState:
-    """Fold the whole topic as a worker does (refused records are skipped, as workers skip them)."""
-    state = ControlState(token, settings.control_max_record_bytes)
-    topic = settings.topic("fraudstream-control")
-    if await topic_partitions(settings.bootstrap_servers, topic) is None:
-        return state  # nothing was ever published (the topic is created with the pipeline's topics)
-    consumer = AIOKafkaConsumer(bootstrap_servers=settings.bootstrap_servers, group_id=None,
-                                enable_auto_commit=False, auto_offset_reset="earliest",
-                                max_partition_fetch_bytes=settings.control_max_record_bytes + 65536)
-    await consumer.start()
-    try:
-        partition = TopicPartition(topic, 0)
-        consumer.assign([partition])
-        await consumer.seek_to_beginning(partition)
-        end = (await consumer.end_offsets([partition]))[partition]
-        while await consumer.position(partition) < end:
-            batch = await consumer.getmany(partition, timeout_ms=1000)
-            for record in batch.get(partition, []):
-                state.fold(record.key, record.value)
-    finally:
-        await consumer.stop()
-    return state

@@ -194,3 +194,20 @@ def test_a_ruleset_over_a_limit_is_dead_lettered_with_its_code_and_the_old_one_k
     letter = DeadLetter.model_validate_json(dead_letter_record("fraudstream-control", control.refused[0], 65536))
     assert letter.error.code == code and letter.offset == published[0].offset
     assert f"[{code.removeprefix('control_')}]" in (control.last_error or "")  # the rule engine's own code
+
+
+def test_a_worker_started_on_the_active_versions_does_not_compile_them_again(starter):
+    from app.control.active import active_sources
+    from app.control.holder import file_sources
+    from app.control.records import ControlState
+
+    published = records("ruleset", "2026.12.1", starter.replace('version: 2026.11.1', 'version: 2026.12.1'))
+    state = ControlState(TOKEN)
+    for record in published:
+        state.fold(record.key, record.value)
+    holder = StrategyHolder(active_sources(state, file_sources(Settings())))  # what `app.control.start` builds
+    compiled = holder.current()
+    control = ControlPlane(Settings(admin_token=TOKEN), holder)
+    assert control.ingest(published)  # the running plane reads the same records again
+    control.apply()
+    assert holder.current() is compiled and control.counts["control.applied"] == 0
