@@ -23,6 +23,9 @@
    the watch `set_gap_watch` attached (`app.faust_app`), which reports the part that retention deleted
    (`app.offset_gaps`), before the message after the jump is processed and so before any commit passes it.
 
+7. The drain loop hands a message to the streams without four tasks each, and a commit's flush waits for what
+   was sent before it, not until nothing is buffered (`app.faust_fastpath`).
+
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
 committed position was never acked, so everything after it is redelivered by the next restart.
@@ -40,6 +43,7 @@ from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from agents.delivery import DeliveryGuard
+from app.faust_fastpath import EagerDrainConsumer, SnapshotFlushProducer
 from app.readiness import AckedPositions
 
 log = structlog.get_logger(__name__)
@@ -89,7 +93,7 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return state is not None and bool(state.has_valid_position)
 
 
-class _Consumer(faust_aiokafka.Consumer):
+class _Consumer(EagerDrainConsumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acked_positions = AckedPositions()
@@ -148,6 +152,7 @@ class _Consumer(faust_aiokafka.Consumer):
 
 class Transport(faust_aiokafka.Transport):
     Consumer = _Consumer
+    Producer = SnapshotFlushProducer
 
 
 def register() -> None:
