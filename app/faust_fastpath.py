@@ -26,6 +26,7 @@ back to Faust's own whenever its shortcut does not apply.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Awaitable, Callable, Coroutine, Generator
 from typing import Any
 
@@ -97,8 +98,17 @@ def run_eagerly(coro: Coroutine[Any, Any, Any]) -> Finished | Resumed:
     return Resumed(coro, pending)
 
 
-def eager(callback: Callable[[Any], Awaitable[Any]]) -> Callable[[Any], Awaitable[Any]]:
+# The first step runs in the drain loop's own task. Nothing the callback reaches on Python 3.11 binds to the
+# current task (the conductor's flow control, queues and the producer buffer's `asyncio.wait_for` use futures
+# and timer handles), but from 3.12 `asyncio.wait_for` cancels the task it was entered in on timeout, which
+# would be the drain loop: there the callback keeps Faust's own task (3.12's eager tasks would be the way on).
+EAGER_DRAIN = sys.version_info < (3, 12)
+
+
+def eager(callback: Callable[[Any], Awaitable[Any]], enabled: bool = EAGER_DRAIN) -> Callable[[Any], Awaitable[Any]]:
     """`callback`, run up to its first suspension when called (any awaitable but a coroutine as it is)."""
+    if not enabled:
+        return callback
 
     def run(message: Any) -> Awaitable[Any]:
         awaitable = callback(message)

@@ -228,3 +228,10 @@ def test_the_running_producer_is_returned_without_a_turn_of_the_event_loop(monke
     with pytest.raises(StopIteration) as finished:
         coro.send(None)  # a coroutine that never suspends ends on its first step
     assert finished.value.value is producer
+
+
+def test_where_wait_for_binds_to_the_current_task_the_callback_keeps_faust_s_own_task():
+    async def put(message):
+        return message
+
+    assert faust_fastpath.eager(put, enabled=False) is put
