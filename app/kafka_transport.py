@@ -23,8 +23,7 @@
    the watch `set_gap_watch` attached (`app.faust_app`), which reports the part that retention deleted
    (`app.offset_gaps`), before the message after the jump is processed and so before any commit passes it.
 
-7. The drain loop hands a message to the streams without four tasks each, and a commit's flush waits for what
-   was sent before it, not until nothing is buffered (`app.faust_fastpath`).
+7. A commit's flush waits for what was sent before it, not until nothing is buffered (`app.faust_fastpath`).
 
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
@@ -43,7 +42,7 @@ from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from agents.delivery import DeliveryGuard
-from app.faust_fastpath import EagerDrainConsumer, SnapshotFlushProducer
+from app.faust_fastpath import SnapshotFlushProducer
 from app.readiness import AckedPositions
 
 log = structlog.get_logger(__name__)
@@ -93,7 +92,7 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return state is not None and bool(state.has_valid_position)
 
 
-class _Consumer(EagerDrainConsumer):
+class _Consumer(faust_aiokafka.Consumer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.acked_positions = AckedPositions()
