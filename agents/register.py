@@ -22,6 +22,7 @@ from agents.emit import Outbox, Output
 from agents.handlers import Counters, Source, StrategySource
 from agents.parking import Parking
 from agents.pipeline import PipelineConfig, Stage, build_stages
+from tables.state import FaustBytesTable
 
 log = structlog.get_logger(__name__)
 
@@ -30,22 +31,18 @@ SEND_BACKOFF_S = 0.5
 
 
 class FaustEmitter:
-    """Sends through Faust topics so outputs are attached to the event being processed (at-least-once)."""
+    """Sends outputs through the app's producer; the agent holds each input's ack on their futures (at-least-once)."""
 
-    def __init__(self, app: faust.App, config: PipelineConfig) -> None:
-        names = config.names
-        self._topics = {
-            name: app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw",
-                            partitions=1 if name == names.control else config.partitions)
-            for name in [*names.partitioned(), names.control]
-        }
-
-    def topic(self, name: str) -> Any:
-        return self._topics[name]
+    def __init__(self, app: faust.App) -> None:
+        self._app = app
 
     async def send(self, topic: str, key: bytes, value: bytes, headers: dict[str, bytes] | None = None) -> Any:
-        """Hands the record to the producer; returns the future the broker's answer resolves."""
-        return await self._topics[topic].send(key=key, value=value, headers=headers)
+        """Hands the record to the producer; returns the future the broker's answer resolves. Bytes go to the
+        producer as they are, partitioned by key as a Faust topic's send would (the producer's default
+        partitioner), without the topic's per-message envelope, callbacks and sensors. The worker creates every
+        topic before the app starts (`app.topics.ensure_topics`)."""
+        producer = await self._app.maybe_start_producer()  # as a topic's send asks (at once when running)
+        return await producer.send(topic, key, value, None, None, headers)
 
     async def send_with_retry(self, output: Output) -> Any:
         for attempt in range(1, SEND_ATTEMPTS + 1):
@@ -112,11 +109,12 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
                     strategy_source: StrategySource, guard: DeliveryGuard, parking: Parking) -> Pipeline:
     """`guard` holds each input's ack until its outputs are delivered; the consumer must ask it (`defer`). Its
     `on_failure` parks the input's partition in `parking`, whose held partitions the agents leave alone."""
-    emitter = FaustEmitter(app, config)
+    emitter = FaustEmitter(app)
     counters = Counters()
     outboxes: dict[str, Outbox] = {}
     stages = build_stages(config.names, config.limits, counters, strategy_source, score_layout=config.score_layout,
-                          table_for=tables.__getitem__, emitter_for=lambda name: outboxes.setdefault(name, Outbox()))
+                          table_for=lambda name: FaustBytesTable(tables[name]),
+                          emitter_for=lambda name: outboxes.setdefault(name, Outbox()))
 
     async def deliver(outbox: Outbox, message: Any) -> None:
         message.incref()  # released by `_ack_when_delivered` (see there), kept for good when an output is refused

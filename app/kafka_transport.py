@@ -23,6 +23,8 @@
    the watch `set_gap_watch` attached (`app.faust_app`), which reports the part that retention deleted
    (`app.offset_gaps`), before the message after the jump is processed and so before any commit passes it.
 
+7. A commit's flush waits for what was sent before it, not until nothing is buffered (`app.faust_fastpath`).
+
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
 committed position was never acked, so everything after it is redelivered by the next restart.
@@ -40,6 +42,7 @@ from faust.transport import drivers
 from faust.transport.drivers import aiokafka as faust_aiokafka
 
 from agents.delivery import DeliveryGuard
+from app.faust_fastpath import SnapshotFlushProducer
 from app.readiness import AckedPositions
 
 log = structlog.get_logger(__name__)
@@ -148,6 +151,7 @@ class _Consumer(faust_aiokafka.Consumer):
 
 class Transport(faust_aiokafka.Transport):
     Consumer = _Consumer
+    Producer = SnapshotFlushProducer
 
 
 def register() -> None:

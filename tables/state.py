@@ -37,6 +37,29 @@ class StoreSizing:
                 "max_write_buffer_number": 2}
 
 
+class FaustBytesTable:
+    """A Faust table as the handlers' `BytesTable` (`tables.codec`). A read is one store lookup: the table's own
+    `get` looks the key up twice (`key in table`, then `table[key]`, since the table has `__missing__`) and calls
+    its read sensor. Writes and deletes go through the table, so each one still reaches the changelog (and its
+    delivery guard, `define_tables`)."""
+
+    def __init__(self, table: Any) -> None:
+        self._table = table
+
+    def get(self, key: bytes) -> bytes | None:
+        try:
+            value: bytes = self._table.data[key]
+        except KeyError:
+            return None
+        return value
+
+    def __setitem__(self, key: bytes, value: bytes) -> None:
+        self._table[key] = value
+
+    def __delitem__(self, key: bytes) -> None:
+        del self._table[key]
+
+
 @dataclass
 class UnsentChangelog:
     """Table keys whose changelog record the broker refused, by (table, partition, key)."""

@@ -121,3 +121,21 @@ def test_a_refused_output_parks_the_partition_and_its_next_events_wait(monkeypat
     [parked] = app.fraudstream_parking.snapshot()
     assert (parked.topic, parked.offset, parked.code) == ("ut.fs-stage-score", 0, "MessageSizeTooLargeError")
     assert sent == [b"a1"]  # a2, behind it on the parked partition, waits for its retry
+
+
+def test_outputs_go_to_the_running_producer_as_bytes_partitioned_by_key(tmp_path):
+    """No Faust topic in between: the producer's own partitioner places the key, as a topic's send would."""
+    app = build_app(Settings(store="memory://", web_enabled=False, datadir=tmp_path, partitions=1, topic_prefix="ut."))
+    sent = []
+
+    class Producer:
+        started = True
+
+        async def send(self, topic, key, value, partition, timestamp, headers):
+            sent.append((topic, key, value, partition, timestamp, headers))
+            return "delivery future"
+
+    app._producer = Producer()
+    future = asyncio.run(app.fraudstream_pipeline.emitter.send("ut.decisions", b"acc1", b"{}", {"h": b"1"}))
+    assert future == "delivery future"
+    assert sent == [("ut.decisions", b"acc1", b"{}", None, None, {"h": b"1"})]
