@@ -105,6 +105,18 @@ def _ack_when_delivered(app: faust.App, message: Any, futures: list[Any]) -> Non
         future.add_done_callback(done)
 
 
+def _handler_failed(stage: str, message: Any, outbox: Outbox, guard: DeliveryGuard, error: Exception) -> None:
+    """A handler raised instead of dead-lettering: a table write refused by Faust (its changelog topic not yet in
+    the consumer's metadata at start: `PartitionsMismatch`), or a bug. Faust would end the agent and ack the event
+    on its way out, so the input would be committed undecided; instead it is held for good (never acked), its
+    partial outputs are dropped, and its partition parks (`agents.parking`): loud, retried, nothing lost."""
+    outbox.drain()
+    message.incref()  # the stream's own ack is not the last one
+    log.error("stage.handler_failed", stage=stage, topic=message.topic, partition=message.partition,
+              offset=message.offset, error=f"{type(error).__name__}: {error}"[:500])
+    guard.refuse(message, error)
+
+
 def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, Any],
                     strategy_source: StrategySource, guard: DeliveryGuard, parking: Parking) -> Pipeline:
     """`guard` holds each input's ack until its outputs are delivered; the consumer must ask it (`defer`). Its
@@ -147,7 +159,11 @@ def register_agents(app: faust.App, config: PipelineConfig, tables: dict[str, An
                 if parking.holds(message.topic, message.partition):
                     _withhold(app, message)
                     continue
-                stage.handle(_source(event))
+                try:
+                    stage.handle(_source(event))
+                except Exception as error:  # a handler that raised instead of dead-lettering
+                    _handler_failed(stage.spec.name, message, outbox, guard, error)
+                    continue
                 await deliver(outbox, message)
 
     for name, stage in stages.items():

@@ -139,3 +139,27 @@ def test_outputs_go_to_the_running_producer_as_bytes_partitioned_by_key(tmp_path
     future = asyncio.run(app.fraudstream_pipeline.emitter.send("ut.decisions", b"acc1", b"{}", {"h": b"1"}))
     assert future == "delivery future"
     assert sent == [("ut.decisions", b"acc1", b"{}", None, None, {"h": b"1"})]
+
+
+def test_a_handler_that_raises_parks_its_partition_instead_of_ending_the_agent(monkeypatch, tmp_path):
+    """Faust would end the agent and ack the event on its way out: committed, never decided. Parked, the input
+    is held unacked (the guard refused it) and read again at the retry."""
+    from faust.exceptions import PartitionsMismatch
+
+    app, sent = _app_and_sent(monkeypatch, tmp_path)
+    table = app.tables["device-state"]
+    writes = []
+
+    def refuse_first_write(key, value):
+        writes.append(key)
+        if len(writes) == 1:
+            raise PartitionsMismatch("changelog topic not in the consumer's metadata yet")
+        table.data[key] = value
+
+    monkeypatch.setattr(type(table), "__setitem__", lambda self, key, value: refuse_first_write(key, value))
+    messages = [(b"dev1", envelope.encode(envelope.tx_envelope(
+        tx(n, account_id=f"a{n}").to_dict(), {}, {}, f"s:0:{n}", False, 0))) for n in (1, 2)]
+    drive(app.agents["device-stage"], *messages)
+    [parked] = app.fraudstream_parking.snapshot()
+    assert (parked.topic, parked.offset, parked.code) == ("ut.fs-stage-device", 0, "PartitionsMismatch")
+    assert sent == []  # the failed input's outputs are dropped, and the event behind it waits for the retry
