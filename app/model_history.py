@@ -7,9 +7,10 @@ and where a bank's export turns into the agents' input records (`app.history_inp
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
-from app.control.holder import StrategyHolder
+from app.control.holder import file_sources
 from app.history_input import FileInput
 from app.settings import Settings
 from modelplatform.history import HistoryMeta, Origin, record_history
@@ -20,9 +21,7 @@ def shipped_sources(settings: Settings, *, champion: str | None = None,
                     challenger: str | None = None) -> StrategySources:
     """The configured ruleset, policy and responses (what a worker serves before any control record), plus
     optional model artifact texts."""
-    base = StrategyHolder.from_files(settings).sources
-    return StrategySources(ruleset=base.ruleset, policy=base.policy, responses=base.responses,
-                           ruleset_source=base.ruleset_source, champion=champion, challenger=challenger)
+    return dataclasses.replace(file_sources(settings), champion=champion, challenger=challenger)
 
 
 def history_from_file(source: FileInput, out: Path, sources: StrategySources) -> HistoryMeta:

@@ -96,14 +96,15 @@ class ControlPlane:
                 messages = [ControlMessage(r.partition, r.offset, r.key, r.value, tuple(r.headers or ()))
                             for records in batch.values() for r in records]
                 changed |= bool(messages) and self.ingest(messages)
+                at_end = await consumer.position(partition) >= end
                 # applied only once read to the end: a worker that started on the active versions
                 # (`app.control.start`) never passes through older ones while this re-reads the topic
-                if changed and await consumer.position(partition) >= end:
+                if changed and at_end:
                     # compiling a large ruleset takes a while: off the event loop, so decisions go on (Faust)
                     await asyncio.to_thread(self.apply)
                     changed = False
                 await self._dead_letter(producer)
-                if not self.caught_up and await consumer.position(partition) >= end:
+                if not self.caught_up and at_end:
                     self.caught_up = True
                     log.info("control.caught_up", offset=end, **self._holder.versions_dict())
         finally:
