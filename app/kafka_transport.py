@@ -25,6 +25,14 @@
 
 7. A commit's flush waits for what was sent before it, not until nothing is buffered (`app.faust_fastpath`).
 
+8. Faust's gap bookkeeping repeated offsets it had read (the message after the jump, and all it read before the
+   seek to the committed offsets that follows the fetcher's start), and its commit then advanced by one offset
+   per commit; an unacked offset in such a gap could have been committed undecided. A gap now holds only the
+   offsets this consumer never handed to its streams, and gaps fold into the acked offsets without repeats.
+
+9. A table write's partition check reads the client's metadata where the coordinator's snapshot has not yet
+   seen a changelog topic created at start (`_ConsumerThread.topic_partitions`).
+
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
 committed position was never acked, so everything after it is redelivered by the next restart.
@@ -81,6 +89,18 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
         return consumer
 
 
+    def topic_partitions(self, topic: str) -> int | None:
+        """Faust's table writes compare a source topic's partition count with its changelog's, read from the group
+        coordinator's snapshot, which the coordinator takes when it subscribes and only refreshes on a metadata
+        change: a changelog topic Faust created at start counts 0 partitions there, and every table write failed
+        with `PartitionsMismatch` until then. The client's own metadata already knows it (the assignment
+        that gave this worker its changelog partitions was computed from it)."""
+        known = super().topic_partitions(topic)
+        if known or self._consumer is None:
+            return known
+        partitions = self._consumer._client.cluster.partitions_for_topic(topic)
+        return len(partitions) if partitions else known
+
     def verify_event_path(self, now: float, tp: Any) -> None:
         if not self._has_position(tp):
             return None  # awaiting an offset reset: there is no position to check yet
@@ -98,6 +118,22 @@ class _Consumer(faust_aiokafka.Consumer):
         self.acked_positions = AckedPositions()
         self._held_since: dict[Any, float] = {}
         self.log_starts: dict[tuple[str, int], int] = {}
+        self._handed_up_to: dict[Any, int] = {}  # per partition, the highest offset handed to the streams
+        hand_over = self.callback
+
+        async def on_message(message: Any) -> None:
+            self._handed(message)
+            await hand_over(message)
+
+        self.callback = on_message
+
+    def _handed(self, message: Any) -> None:
+        self._handed_up_to[message.tp] = max(message.offset, self._handed_up_to.get(message.tp, -1))
+
+    async def on_partitions_revoked(self, revoked: Any) -> None:
+        for tp in revoked:
+            self._handed_up_to.pop(tp, None)
+        await super().on_partitions_revoked(revoked)
 
     def ack(self, message: Any) -> bool:
         guard: DeliveryGuard | None = getattr(self.app, _GUARD_ATTR, None)
@@ -117,13 +153,21 @@ class _Consumer(faust_aiokafka.Consumer):
         self.log_starts[(topic, partition)] = offset
 
     async def _add_gap(self, tp: Any, offset_from: int, offset_to: int) -> None:
-        """Faust read the message at `offset_to` where it expected `offset_from`. The range below a log start the
-        assignment check reported already is left out; the watch runs before the message is processed."""
+        """Faust read the message at `offset_to` where it expected `offset_from`. Only what was never handed to the
+        streams is a gap; the range below a log start the assignment check reported already is left out; the watch
+        runs before the message is processed.
+
+        Faust's own gap also held `offset_to`, the message just read, and whatever it had read before a seek moved
+        its read offset back (the seek to the committed offsets runs after the fetcher has started): each acked
+        offset a gap repeated slowed the commit down, and an unacked one could have been committed undecided."""
+        first = max(offset_from, self._handed_up_to.get(tp, -1) + 1)
+        if first >= offset_to:
+            return
         watch: GapWatch | None = getattr(self.app, _GAP_WATCH_ATTR, None)
-        expected = max(offset_from, self.log_starts.get((tp.topic, tp.partition), offset_from))
+        expected = max(first, self.log_starts.get((tp.topic, tp.partition), first))
         if watch is not None and expected < offset_to:
             await watch(tp, expected, offset_to)
-        await super()._add_gap(tp, offset_from, offset_to)
+        await super()._add_gap(tp, first, offset_to - 1)  # Faust's range includes its end
 
     def _new_offset(self, tp: Any) -> int | None:
         committed = self._committed_offset[tp]
@@ -134,7 +178,20 @@ class _Consumer(faust_aiokafka.Consumer):
             self._held(tp, committed, min(acked))
             return None  # the message at `committed` was never acked: committing past it would lose it
         self._held_since.pop(tp, None)
+        self._fold_gaps(tp)
         return super()._new_offset(tp)
+
+    def _fold_gaps(self, tp: Any) -> None:
+        """Faust's own fold appends the gap's offsets to the acked list without removing repeats, and its run
+        search stops at a repeated offset: a gap that overlapped acked offsets let each commit advance by one."""
+        acked, gaps = self._acked[tp], self._gap[tp]
+        if not acked or not gaps:
+            return
+        top = max(acked)
+        folded = {offset for interval in gaps.overlap(0, top) for offset in range(interval.begin, interval.end)}
+        if folded:
+            gaps.chop(0, max(max(folded) + 1, top + 1))
+            acked[:] = sorted(folded.union(acked))
 
     def _held(self, tp: Any, committed: int, first_acked: int, now: float | None = None) -> None:
         now = time.monotonic() if now is None else now

@@ -29,6 +29,7 @@ def _consumer(committed, acked):
     consumer._acked_index = defaultdict(set, {TP: set(acked)})
     consumer._gap = defaultdict(IntervalTree)
     consumer._held_since = {}
+    consumer._handed_up_to = {}
     consumer.log_starts = {}
     return consumer
 
@@ -82,6 +83,80 @@ def test_a_jump_the_assignment_check_reported_already_is_not_watched_again():
     asyncio.run(consumer._add_gap(TP, 5, 8))
     asyncio.run(consumer._add_gap(TP, 6, 12))
     assert seen == [(8, 12)]
+
+
+def test_a_gap_holds_only_the_offsets_never_handed_to_the_streams():
+    """Faust's gap held the message just read and what it had read before its seek to the committed offsets moved
+    the read offset back: 43 to 48 here, although 43 to 47 were all in the streams (some not yet acked)."""
+    import asyncio
+    from types import SimpleNamespace
+
+    consumer = _consumer(committed=42, acked=[42, 43, 44])
+    consumer.app = SimpleNamespace()
+    for offset in range(42, 48):
+        consumer._handed(SimpleNamespace(tp=TP, offset=offset))
+    consumer._handed(SimpleNamespace(tp=TopicPartition("tx", 1), offset=90))
+    asyncio.run(consumer._add_gap(TP, 43, 48))
+    assert not consumer._gap[TP]
+    asyncio.run(consumer._add_gap(TP, 44, 52))  # 48 to 51 were never read: a real jump
+    assert sorted((i.begin, i.end) for i in consumer._gap[TP]) == [(48, 52)]
+
+
+def test_a_revoked_partition_forgets_what_was_handed(monkeypatch):
+    import asyncio
+    from types import SimpleNamespace
+
+    revoked_by_faust = []
+
+    async def faust_revocation(self, revoked):
+        revoked_by_faust.append(set(revoked))
+
+    monkeypatch.setattr(drivers.aiokafka.Consumer, "on_partitions_revoked", faust_revocation)
+    consumer = _consumer(committed=42, acked=[])
+    consumer._handed(SimpleNamespace(tp=TP, offset=47))
+    asyncio.run(consumer.on_partitions_revoked({TP}))
+    assert TP not in consumer._handed_up_to
+    assert revoked_by_faust == [{TP}]
+
+
+def test_a_gap_over_acked_offsets_does_not_slow_the_commit_down():
+    """Faust folded the gap into the acked offsets with repeats (44, 44, 45, 45, ...), and its run search stopped at
+    each repeat: one offset per commit, 40 s behind under the liveness test's load."""
+    consumer = _consumer(committed=42, acked=list(range(42, 60)))
+    consumer._gap[TP].addi(43, 49)
+    assert consumer._new_offset(TP) == 60
+    assert not consumer._gap[TP]
+
+
+def test_a_gap_still_lets_the_commit_step_over_offsets_never_read():
+    consumer = _consumer(committed=42, acked=[42, 43, 50, 51])
+    consumer._gap[TP].addi(44, 50)
+    assert consumer._new_offset(TP) == 52
+
+
+def _thread_with_metadata(snapshot, cluster):
+    from types import SimpleNamespace
+
+    thread = object.__new__(drivers.aiokafka.AIOKafkaConsumerThread)
+    thread.__class__ = kafka_transport._ConsumerThread
+    thread._consumer = SimpleNamespace(_coordinator=SimpleNamespace(_metadata_snapshot=snapshot),
+                                       _client=SimpleNamespace(cluster=SimpleNamespace(
+                                           partitions_for_topic=lambda topic: cluster.get(topic))))
+    return thread
+
+
+def test_a_changelog_topic_the_coordinator_has_not_seen_yet_counts_the_partitions_the_client_knows():
+    """Faust's table write compared 2 source partitions with the 0 of a changelog topic created at start: the
+    coordinator's snapshot had not seen it yet, and every write raised `PartitionsMismatch`."""
+    thread = _thread_with_metadata({"tx": 2, "app-state-changelog": 0}, {"tx": {0, 1}, "app-state-changelog": {0, 1}})
+    assert thread.topic_partitions("app-state-changelog") == 2
+    assert thread.topic_partitions("tx") == 2
+
+
+def test_a_real_partition_mismatch_still_shows():
+    thread = _thread_with_metadata({"tx": 2, "app-state-changelog": 3}, {"tx": {0, 1}, "app-state-changelog": {0, 1}})
+    assert thread.topic_partitions("app-state-changelog") == 3  # the snapshot's own answer when it has one
+    assert _thread_with_metadata({"chg": 0}, {}).topic_partitions("chg") == 0  # unknown everywhere: still refused
 
 
 def test_the_livelock_check_skips_a_partition_awaiting_an_offset_reset():
