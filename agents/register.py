@@ -106,8 +106,8 @@ def _ack_when_delivered(app: faust.App, message: Any, futures: list[Any]) -> Non
 
 
 def _handler_failed(stage: str, message: Any, outbox: Outbox, guard: DeliveryGuard, error: Exception) -> None:
-    """A handler raised instead of dead-lettering: a table write refused by Faust (its changelog topic not yet in
-    the consumer's metadata at start: `PartitionsMismatch`), or a bug. Faust would end the agent and ack the event
+    """A handler raised instead of dead-lettering: a table write refused by Faust (`PartitionsMismatch`: a changelog
+    topic whose partition count differs from its source's), or a bug. Faust would end the agent and ack the event
     on its way out, so the input would be committed undecided; instead it is held for good (never acked), its
     partial outputs are dropped, and its partition parks (`agents.parking`): loud, retried, nothing lost."""
     outbox.drain()

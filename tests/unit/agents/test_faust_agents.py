@@ -153,7 +153,7 @@ def test_a_handler_that_raises_parks_its_partition_instead_of_ending_the_agent(m
     def refuse_first_write(key, value):
         writes.append(key)
         if len(writes) == 1:
-            raise PartitionsMismatch("changelog topic not in the consumer's metadata yet")
+            raise PartitionsMismatch("the changelog topic has 3 partitions, its source 2")
         table.data[key] = value
 
     monkeypatch.setattr(type(table), "__setitem__", lambda self, key, value: refuse_first_write(key, value))
