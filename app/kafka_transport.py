@@ -88,7 +88,6 @@ class _ConsumerThread(faust_aiokafka.AIOKafkaConsumerThread):
             consumer._group_instance_id = instance_id  # read when the consumer starts its coordinator
         return consumer
 
-
     def topic_partitions(self, topic: str) -> int | None:
         """Faust's table writes compare a source topic's partition count with its changelog's, read from the group
         coordinator's snapshot, which the coordinator takes when it subscribes and only refreshes on a metadata
@@ -121,9 +120,9 @@ class _Consumer(faust_aiokafka.Consumer):
         self._handed_up_to: dict[Any, int] = {}  # per partition, the highest offset handed to the streams
         hand_over = self.callback
 
-        async def on_message(message: Any) -> None:
+        def on_message(message: Any) -> Awaitable[None]:  # no coroutine of its own: the drain loop awaits Faust's
             self._handed(message)
-            await hand_over(message)
+            return hand_over(message)
 
         self.callback = on_message
 
