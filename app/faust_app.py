@@ -18,7 +18,7 @@ from agents.register import register_agents
 from app import faust_parking, kafka_transport
 from app.control import ControlPlane, StrategyHolder
 from app.control.start import start_holder
-from app.faust_fastpath import FastProducerApp
+from app.faust_flow import WorkerApp
 from app.metrics import CONTENT_TYPE
 from app.observability import observe_worker
 from app.offset_gaps import GapReport, OffsetGap, find_gaps, gap_ahead
@@ -33,7 +33,7 @@ log = structlog.get_logger(__name__)
 def build_app(settings: Settings, holder: StrategyHolder | None = None) -> faust.App:
     kafka_transport.register()
     brokers = [f"{kafka_transport.SCHEME}://{address}" for address in settings.bootstrap_servers.split(",")]
-    app = FastProducerApp(
+    app = WorkerApp(
         settings.app_id,
         broker=brokers,
         store=settings.store,

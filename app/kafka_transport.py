@@ -33,6 +33,12 @@
 9. A table write's partition check reads the client's metadata where the coordinator's snapshot has not yet
    seen a changelog topic created at start (`_ConsumerThread.topic_partitions`).
 
+10. The seek to the committed offsets that ends a rebalance asks the broker first and writes the answer into the
+   consumer's committed offsets later. The streams already run by then (the fetcher starts first), and a commit
+   that landed in between was overwritten by the older offset: the acked offsets it had taken were gone, so the
+   commit (item 3) waited for good for messages already committed. The seek no longer moves a partition's
+   committed offset below one this consumer committed since the partition was assigned.
+
 It also keeps the acked position per partition (`acked_positions`) for the commit-lag metric (`app/offsets.py`),
 and says so loudly when the guard has held a partition's commit back for `HELD_WARN_S`: the message at the
 committed position was never acked, so everything after it is redelivered by the next restart.
@@ -118,6 +124,8 @@ class _Consumer(faust_aiokafka.Consumer):
         self._held_since: dict[Any, float] = {}
         self.log_starts: dict[tuple[str, int], int] = {}
         self._handed_up_to: dict[Any, int] = {}  # per partition, the highest offset handed to the streams
+        self._committed_here: dict[Any, int] = {}  # per partition, the highest offset committed since assigned
+        self._revocations = 0
         hand_over = self.callback
 
         def on_message(message: Any) -> Awaitable[None]:  # no coroutine of its own: the drain loop awaits Faust's
@@ -132,7 +140,31 @@ class _Consumer(faust_aiokafka.Consumer):
     async def on_partitions_revoked(self, revoked: Any) -> None:
         for tp in revoked:
             self._handed_up_to.pop(tp, None)
+            self._committed_here.pop(tp, None)
+        self._revocations += 1
         await super().on_partitions_revoked(revoked)
+
+    async def _commit_offsets(self, offsets: Any, start_new_transaction: bool = True) -> bool:
+        """Faust's commit; notes what it committed, unless a rebalance ran meanwhile (its answer then says nothing
+        sure about a partition: Faust drops a revoked one from the request, and may get it back since)."""
+        revocations, assigned = self._revocations, self.assignment()
+        did_commit = bool(await super()._commit_offsets(offsets, start_new_transaction))
+        if did_commit and revocations == self._revocations:
+            self._note_committed({tp: offset for tp, offset in offsets.items() if tp in assigned})
+        return did_commit
+
+    def _note_committed(self, offsets: Any) -> None:
+        for tp, offset in offsets.items():
+            self._committed_here[tp] = max(offset, self._committed_here.get(tp, offset))
+
+    async def perform_seek(self) -> None:
+        """Faust's seek, which may have read a committed offset older than a commit of ours that landed while it
+        ran: the partition keeps the newer one (item 10)."""
+        await super().perform_seek()
+        for tp, offset in self._committed_here.items():
+            current = self._committed_offset.get(tp)
+            if current is None or current < offset:
+                self._committed_offset[tp] = offset
 
     def ack(self, message: Any) -> bool:
         guard: DeliveryGuard | None = getattr(self.app, _GUARD_ATTR, None)

@@ -30,6 +30,9 @@ def _consumer(committed, acked):
     consumer._gap = defaultdict(IntervalTree)
     consumer._held_since = {}
     consumer._handed_up_to = {}
+    consumer._committed_here = {}
+    consumer._revocations = 0
+    consumer._read_offset = defaultdict(lambda: None)
     consumer.log_starts = {}
     return consumer
 
@@ -117,6 +120,95 @@ def test_a_revoked_partition_forgets_what_was_handed(monkeypatch):
     asyncio.run(consumer.on_partitions_revoked({TP}))
     assert TP not in consumer._handed_up_to
     assert revoked_by_faust == [{TP}]
+
+
+def _seek_answering(consumer, offsets, meanwhile=None):
+    """Faust's `seek_to_committed`, answering `offsets` after awaiting `meanwhile` (what lands while it asks)."""
+
+    async def seek_to_committed():
+        if meanwhile is not None:
+            await meanwhile()
+        return offsets
+
+    consumer.seek_to_committed = seek_to_committed
+
+
+def _faust_commit_answering(monkeypatch, did_commit, meanwhile=lambda consumer: None):
+    async def faust_commit(self, offsets, start_new_transaction=True):
+        meanwhile(self)
+        self._committed_offset.update(offsets)
+        return did_commit
+
+    monkeypatch.setattr(drivers.aiokafka.Consumer, "_commit_offsets", faust_commit)
+
+
+def test_the_seek_after_a_rebalance_keeps_a_commit_that_landed_while_it_asked(monkeypatch):
+    """Seen under load (the two-worker kill test, repeated): the streams committed 76 while the seek asked the broker,
+    which still answered 71; the seek wrote 71, the acked offsets below 76 had gone with the commit, and the commit
+    waited for 71 for good."""
+    import asyncio
+
+    _faust_commit_answering(monkeypatch, did_commit=True)
+    consumer = _consumer(committed=None, acked=[])
+    consumer.assignment = lambda: {TP}
+    _seek_answering(consumer, {TP: 71}, meanwhile=lambda: consumer._commit_offsets({TP: 76}))
+    asyncio.run(consumer.perform_seek())
+    assert consumer._committed_offset[TP] == 76
+    consumer._acked[TP][:] = [76, 77]
+    consumer._acked_index[TP] = {76, 77}
+    assert consumer._new_offset(TP) == 78
+
+
+def test_the_seek_still_moves_the_committed_offset_where_nothing_was_committed_here():
+    import asyncio
+
+    consumer = _consumer(committed=None, acked=[])
+    _seek_answering(consumer, {TP: 71})
+    asyncio.run(consumer.perform_seek())
+    assert consumer._committed_offset[TP] == 71
+    assert consumer._read_offset[TP] == 71
+
+
+def test_a_commit_across_a_rebalance_is_not_noted(monkeypatch):
+    """Faust drops a partition revoked meanwhile from its request and still answers True: noting the offset would
+    let a later seek raise the partition past messages never committed."""
+    import asyncio
+
+    def revoked_meanwhile(consumer):
+        consumer._revocations += 1
+
+    _faust_commit_answering(monkeypatch, did_commit=True, meanwhile=revoked_meanwhile)
+    consumer = _consumer(committed=None, acked=[])
+    consumer.assignment = lambda: {TP}
+    assert asyncio.run(consumer._commit_offsets({TP: 76}))
+    assert consumer._committed_here == {}
+
+
+def test_a_failed_commit_and_an_unassigned_partition_are_not_noted(monkeypatch):
+    import asyncio
+
+    other = TopicPartition("tx", 1)
+    consumer = _consumer(committed=None, acked=[])
+    consumer.assignment = lambda: {TP}
+    _faust_commit_answering(monkeypatch, did_commit=False)
+    asyncio.run(consumer._commit_offsets({TP: 76}))
+    assert consumer._committed_here == {}
+    _faust_commit_answering(monkeypatch, did_commit=True)
+    asyncio.run(consumer._commit_offsets({TP: 76, other: 9}))
+    assert consumer._committed_here == {TP: 76}
+
+
+def test_a_revoked_partition_forgets_what_it_committed(monkeypatch):
+    import asyncio
+
+    async def faust_revocation(self, revoked):
+        return None
+
+    monkeypatch.setattr(drivers.aiokafka.Consumer, "on_partitions_revoked", faust_revocation)
+    consumer = _consumer(committed=None, acked=[])
+    consumer._note_committed({TP: 76})
+    asyncio.run(consumer.on_partitions_revoked({TP}))
+    assert consumer._committed_here == {}
 
 
 def test_a_gap_over_acked_offsets_does_not_slow_the_commit_down():
