@@ -12,31 +12,29 @@ def _queue_holding(flow_control: FlowControlEvent, items: list[str]) -> FlowCont
     return queue
 
 
-def test_resuming_flow_that_already_flows_keeps_what_the_streams_were_handed():
-    """Faust's recovery resumes flow again after its seek: the messages handed meanwhile were thrown away, never
-    processed, never acked (the two-worker kill test lost a transaction that way in CI)."""
+def _queue_after_resuming_twice(flow_control_class: type[FlowControlEvent]) -> FlowControlQueue:
+    """Flow on, two messages handed to a stream's buffer, then flow resumed again (Faust's recovery after its seek)."""
 
-    async def scenario() -> list[str]:
-        flow_control = QueueKeepingFlowControl()
+    async def scenario() -> FlowControlQueue:
+        flow_control = flow_control_class()
         flow_control.resume()
         queue = _queue_holding(flow_control, ["offset 108", "offset 109"])
         flow_control.resume()
-        return [queue.get_nowait() for _ in range(queue.qsize())]
+        return queue
 
-    assert asyncio.run(scenario()) == ["offset 108", "offset 109"]
+    return asyncio.run(scenario())
+
+
+def test_resuming_flow_that_already_flows_keeps_what_the_streams_were_handed():
+    """Faust's recovery resumes flow again after its seek: the messages handed meanwhile were thrown away, never
+    processed, never acked (the two-worker kill test lost a transaction that way in CI)."""
+    queue = _queue_after_resuming_twice(QueueKeepingFlowControl)
+    assert [queue.get_nowait() for _ in range(queue.qsize())] == ["offset 108", "offset 109"]
 
 
 def test_faust_own_flow_control_drops_them():
     """The behaviour the class above changes: if Faust's own stopped doing it, this override could go."""
-
-    async def scenario() -> int:
-        flow_control = FlowControlEvent()
-        flow_control.resume()
-        queue = _queue_holding(flow_control, ["offset 108"])
-        flow_control.resume()
-        return queue.qsize()
-
-    assert asyncio.run(scenario()) == 0
+    assert _queue_after_resuming_twice(FlowControlEvent).qsize() == 0
 
 
 def test_resuming_after_a_suspension_still_empties_the_buffers():
